@@ -1,0 +1,110 @@
+package main
+
+import (
+	"bytes"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/sessiongen/sessiongen/internal/pgtest"
+)
+
+// requires matches the require blocks and lines of the root go.mod.
+var requires = regexp.MustCompile(`(?ms)^require (\(.*?^\)|\S+ \S+)$`)
+
+// goDirective matches the go line of the root go.mod.
+var goDirective = regexp.MustCompile(`(?m)^go \S+$`)
+
+// TestGeneratedCodeCompiles generates the code for testdata/app's schema
+// into a temporary module that uses this repository through a replace
+// directive, and runs go vet and that module's tests, which set and read
+// every kind of type through the generated API over memstore and pgstore.
+// It needs no network beyond the module cache: go.sum is the root's.
+func TestGeneratedCodeCompiles(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go vet and go test in a temporary module")
+	}
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command")
+	}
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := t.TempDir()
+	if err := os.CopyFS(app, os.DirFS("testdata/app")); err != nil {
+		t.Fatal(err)
+	}
+	writeGoMod(t, root, app)
+
+	schema := filepath.Join(app, "session", "sessions.yaml")
+	if code, _, stderr := runCmd(t, "-f", schema); code != 0 {
+		t.Fatalf("generate: exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := runCmd(t, "check", "-f", schema); code != 0 {
+		t.Fatalf("check: exit %d: %s", code, stderr)
+	}
+
+	env := append(os.Environ(),
+		"GOFLAGS=-mod=mod",
+		"GOWORK=off",
+		"SESSIONGEN_TEST_DATABASE_URL="+pgtest.URL(t),
+	)
+	for _, args := range [][]string{
+		{"vet", "./..."},
+		{"test", "-count=1", "-v", "./..."},
+	} {
+		start := time.Now()
+		cmd := exec.Command(goBin, args...)
+		cmd.Dir = app
+		cmd.Env = env
+		out, err := cmd.CombinedOutput()
+		t.Logf("go %v: %v\n%s", args, time.Since(start).Round(time.Millisecond), out)
+		if err != nil {
+			t.Fatalf("go %v: %v", args, err)
+		}
+	}
+}
+
+// writeGoMod writes the temporary module's go.mod, with the root module's
+// go version and requirements and a replace directive to root, and copies
+// the root's go.sum.
+func writeGoMod(t *testing.T, root, app string) {
+	t.Helper()
+	rootMod, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mod bytes.Buffer
+	mod.WriteString("module example.com/app\n\n")
+	mod.Write(goDirective.Find(rootMod))
+	mod.WriteString("\n\nrequire github.com/sessiongen/sessiongen v0.0.0\n")
+	for _, req := range requires.FindAll(rootMod, -1) {
+		mod.WriteString("\n")
+		mod.Write(req)
+		mod.WriteString("\n")
+	}
+	mod.WriteString("\nreplace github.com/sessiongen/sessiongen => " + root + "\n")
+	if err := os.WriteFile(filepath.Join(app, "go.mod"), mod.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(app, "go.sum"), sum, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Make the copied tree writable: CopyFS keeps testdata's modes.
+	filepath.WalkDir(app, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			os.Chmod(p, 0o644)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/sessiongen/sessiongen/internal/gen"
+	"github.com/sessiongen/sessiongen/internal/spec"
+)
+
+// defaultOutput returns the output file beside the schema.
+func defaultOutput(schema string) string {
+	return filepath.Join(filepath.Dir(schema), "sessions_gen.go")
+}
+
+// build reads the schema and returns the code to write to out.
+func build(schema, out string) ([]byte, error) {
+	src, err := os.ReadFile(schema)
+	if err != nil {
+		return nil, fmt.Errorf("sessiongen: %w", err)
+	}
+	s, err := spec.Read(schema, src)
+	if err != nil {
+		return nil, err
+	}
+	if s.Package == "" {
+		if s.Package, err = defaultPackage(filepath.Dir(out), filepath.Base(out)); err != nil {
+			return nil, fmt.Errorf("sessiongen: %w", err)
+		}
+	}
+	code, err := gen.Generate(s)
+	if err != nil {
+		return nil, fmt.Errorf("sessiongen: %w", err)
+	}
+	return code, nil
+}
+
+// generate writes the code for schema to out, unless out already holds it.
+func generate(schema, out string) error {
+	code, err := build(schema, out)
+	if err != nil {
+		return err
+	}
+	if old, err := os.ReadFile(out); err == nil && bytes.Equal(old, code) {
+		return nil
+	}
+	if err := writeFile(out, code); err != nil {
+		return fmt.Errorf("sessiongen: %w", err)
+	}
+	return nil
+}
+
+// check reports an error, with the difference, when out does not hold the
+// code for schema.
+func check(schema, out string) error {
+	code, err := build(schema, out)
+	if err != nil {
+		return err
+	}
+	old, err := os.ReadFile(out)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("sessiongen: %s does not exist; run sessiongen to generate it", out)
+	}
+	if err != nil {
+		return fmt.Errorf("sessiongen: %w", err)
+	}
+	if bytes.Equal(old, code) {
+		return nil
+	}
+	return fmt.Errorf("sessiongen: %s is stale or was edited by hand; run sessiongen to regenerate it\n%s",
+		out, diff(out, "generated from "+schema, old, code))
+}

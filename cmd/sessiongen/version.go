@@ -1,0 +1,30 @@
+package main
+
+import "runtime/debug"
+
+// modulePath is the module sessiongen belongs to.
+const modulePath = "github.com/sessiongen/sessiongen"
+
+// moduleVersion returns the version of sessiongen's module in this build:
+// a release version when the command is built from a dependency (go run,
+// go tool), "(devel)" when built inside the module itself.
+func moduleVersion() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(unknown)"
+	}
+	if info.Main.Path == modulePath {
+		return info.Main.Version
+	}
+	for _, dep := range info.Deps {
+		if dep.Path == modulePath {
+			if r := dep.Replace; r != nil && r.Version != "" {
+				return r.Version + " (replacing " + dep.Version + ")"
+			} else if r != nil {
+				return "(devel) from " + r.Path
+			}
+			return dep.Version
+		}
+	}
+	return "(devel)"
+}

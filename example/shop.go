@@ -1,0 +1,225 @@
+package main
+
+import (
+	"embed"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/sessiongen/sessiongen/example/catalog"
+	"github.com/sessiongen/sessiongen/example/session"
+	"github.com/sessiongen/sessiongen/runtime"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// rememberFor is how long "remember me" keeps a user signed in.
+const rememberFor = 30 * 24 * time.Hour
+
+// accounts are the shop's demo users and their passwords.
+var accounts = map[string]string{"alice": "wonderland", "bob": "builder"}
+
+// shop serves the example's pages. Every handler reaches the session
+// through the generated accessors only.
+type shop struct {
+	pages map[string]*template.Template
+	log   *slog.Logger
+}
+
+func newShop(log *slog.Logger) *shop {
+	s := &shop{pages: map[string]*template.Template{}, log: log}
+	for _, name := range []string{"home", "cart", "signin"} {
+		s.pages[name] = template.Must(template.New("layout.html").Funcs(template.FuncMap{
+			"price": catalog.FormatCents,
+		}).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
+	}
+	return s
+}
+
+// handler returns the shop's routes behind the session middleware and
+// cross-origin protection for its forms.
+func (s *shop) handler(mgr *runtime.Manager) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", s.home)
+	mux.HandleFunc("GET /cart", s.cart)
+	mux.HandleFunc("POST /cart/add", s.addToCart)
+	mux.HandleFunc("POST /cart/remove", s.removeFromCart)
+	mux.HandleFunc("GET /signin", s.signInForm)
+	mux.HandleFunc("POST /signin", s.signIn)
+	mux.HandleFunc("POST /signout", s.signOut)
+	mux.HandleFunc("POST /theme", s.setTheme)
+	return http.NewCrossOriginProtection().Handler(mgr.Middleware(mux))
+}
+
+// page is what every template receives.
+type page struct {
+	Theme     string
+	User      string
+	Notice    string
+	CartCount int
+	Products  []catalog.Product
+	Lines     []line
+	Total     string
+	Error     string
+	Session   panel
+}
+
+// line is a cart line ready to show.
+type line struct {
+	Product  catalog.Product
+	Quantity int
+	Subtotal string
+}
+
+// panel shows how the session will expire.
+type panel struct {
+	ExpiryDate     time.Time
+	ExpiryAge      time.Duration
+	AtBrowserClose bool
+	SignedInAt     time.Time
+}
+
+// newPage fills the parts every page shows, popping the one-time notice.
+func newPage(sess *session.Session) page {
+	notice, _ := sess.PopNotice()
+	signedIn, _ := sess.LookupSignedInAt()
+	return page{
+		Theme:     sess.Theme(),
+		User:      sess.UserName(),
+		Notice:    notice,
+		CartCount: catalog.Count(sess.Cart()),
+		Session: panel{
+			ExpiryDate:     sess.ExpiryDate().Round(time.Second),
+			ExpiryAge:      sess.ExpiryAge().Round(time.Second),
+			AtBrowserClose: sess.ExpiresAtBrowserClose(),
+			SignedInAt:     signedIn,
+		},
+	}
+}
+
+func (s *shop) render(w http.ResponseWriter, name string, status int, p page) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	if err := s.pages[name].Execute(w, p); err != nil {
+		s.log.Error("render page", "page", name, "error", err)
+	}
+}
+
+// back redirects to the page the form was on, with a notice.
+func back(w http.ResponseWriter, r *http.Request, sess *session.Session, notice, to string) {
+	sess.SetNotice(notice)
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+func (s *shop) home(w http.ResponseWriter, r *http.Request) {
+	p := newPage(session.From(r))
+	p.Products = catalog.Products
+	s.render(w, "home", http.StatusOK, p)
+}
+
+func (s *shop) cart(w http.ResponseWriter, r *http.Request) {
+	sess := session.From(r)
+	p := newPage(sess)
+	var total int64
+	for _, l := range sess.Cart() {
+		prod, ok := catalog.Lookup(l.ProductID)
+		if !ok {
+			continue // a product the shop no longer sells
+		}
+		sub := prod.PriceCents * int64(l.Quantity)
+		total += sub
+		p.Lines = append(p.Lines, line{Product: prod, Quantity: l.Quantity, Subtotal: catalog.FormatCents(sub)})
+	}
+	p.Total = catalog.FormatCents(total)
+	s.render(w, "cart", http.StatusOK, p)
+}
+
+func (s *shop) addToCart(w http.ResponseWriter, r *http.Request) {
+	sess := session.From(r)
+	prod, ok := catalog.Lookup(r.FormValue("product"))
+	if !ok {
+		back(w, r, sess, "That product does not exist.", "/")
+		return
+	}
+	sess.SetCart(catalog.Add(sess.Cart(), prod.ID))
+	back(w, r, sess, prod.Name+" added to your cart.", "/")
+}
+
+func (s *shop) removeFromCart(w http.ResponseWriter, r *http.Request) {
+	sess := session.From(r)
+	prod, ok := catalog.Lookup(r.FormValue("product"))
+	if !ok {
+		back(w, r, sess, "That product does not exist.", "/cart")
+		return
+	}
+	cart := catalog.Remove(sess.Cart(), prod.ID)
+	if len(cart) == 0 {
+		sess.DeleteCart()
+	} else {
+		sess.SetCart(cart)
+	}
+	back(w, r, sess, prod.Name+" removed from your cart.", "/cart")
+}
+
+func (s *shop) signInForm(w http.ResponseWriter, r *http.Request) {
+	sess := session.From(r)
+	// The form's POST checks that this came back: cookies are on.
+	sess.SetTestCookie()
+	s.render(w, "signin", http.StatusOK, newPage(sess))
+}
+
+func (s *shop) signIn(w http.ResponseWriter, r *http.Request) {
+	sess := session.From(r)
+	p := newPage(sess)
+	if !sess.TestCookieWorked() {
+		p.Error = "Your browser is not accepting cookies. Enable them, reload this page, and sign in again."
+		s.render(w, "signin", http.StatusBadRequest, p)
+		return
+	}
+	name := r.FormValue("name")
+	if want, ok := accounts[name]; !ok || want != r.FormValue("password") {
+		p.Error = "Wrong name or password."
+		s.render(w, "signin", http.StatusUnauthorized, p)
+		return
+	}
+	sess.DeleteTestCookie()
+	// A token planted before sign-in is worthless after it.
+	sess.CycleKey()
+	sess.SetUserName(name)
+	sess.SetSignedInAt(time.Now().UTC().Truncate(time.Second))
+	if r.FormValue("remember") != "" {
+		sess.SetExpiry(runtime.ExpireAfter(rememberFor))
+	} else {
+		sess.SetExpiry(runtime.ExpireAtBrowserClose())
+	}
+	back(w, r, sess, "Welcome, "+name+".", "/")
+}
+
+func (s *shop) signOut(w http.ResponseWriter, r *http.Request) {
+	sess := session.From(r)
+	sess.Flush()
+	back(w, r, sess, "You are signed out.", "/")
+}
+
+func (s *shop) setTheme(w http.ResponseWriter, r *http.Request) {
+	sess := session.From(r)
+	switch theme := r.FormValue("theme"); theme {
+	case "light", "dark":
+		sess.SetTheme(theme)
+		back(w, r, sess, "Theme set to "+theme+".", localPath(r.FormValue("next")))
+	default:
+		back(w, r, sess, "Unknown theme.", "/")
+	}
+}
+
+// localPath returns p if it is a path on this site, else "/", so a form
+// cannot redirect elsewhere.
+func localPath(p string) string {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") {
+		return "/"
+	}
+	return p
+}

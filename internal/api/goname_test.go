@@ -1,0 +1,64 @@
+package api
+
+import (
+	"fmt"
+	"testing"
+)
+
+func TestGoName(t *testing.T) {
+	tests := map[string]string{
+		"user_id":      "UserID",
+		"api_url":      "APIURL",
+		"url":          "URL",
+		"http_referer": "HTTPReferer",
+		"cart_items":   "CartItems",
+		"user_ids":     "UserIDs",
+		"json_blob":    "JSONBlob",
+		"ts":           "TS",
+		"x":            "X",
+		"user2fa":      "User2fa",
+		"step_2":       "Step2",
+		"https_only":   "HTTPSOnly",
+		"utf8_name":    "UTF8Name",
+		"idea":         "Idea",
+	}
+	for key, want := range tests {
+		if got := GoName(key); got != want {
+			t.Errorf("GoName(%q) = %q, want %q", key, got, want)
+		}
+	}
+}
+
+func TestKeyMethods(t *testing.T) {
+	var names []string
+	for _, m := range KeyMethods("Notice", true) {
+		names = append(names, m.Role.String()+" "+m.Name)
+	}
+	want := "[pop method PopNotice setter SetNotice delete method DeleteNotice]"
+	if got := fmt.Sprint(names); got != want {
+		t.Errorf("flash methods = %s, want %s", got, want)
+	}
+	names = nil
+	for _, m := range KeyMethods("CartItems", false) {
+		names = append(names, m.Role.String()+" "+m.Name)
+	}
+	want = "[getter CartItems lookup method LookupCartItems setter SetCartItems delete method DeleteCartItems]"
+	if got := fmt.Sprint(names); got != want {
+		t.Errorf("methods = %s, want %s", got, want)
+	}
+}
+
+// TestLifecycleDocs checks that each lifecycle doc starts with its name, as
+// Go doc comments do.
+func TestLifecycleDocs(t *testing.T) {
+	seen := map[string]bool{}
+	for _, m := range Lifecycle {
+		if seen[m.Name] {
+			t.Errorf("lifecycle method %s listed twice", m.Name)
+		}
+		seen[m.Name] = true
+		if len(m.Doc) <= len(m.Name) || m.Doc[:len(m.Name)+1] != m.Name+" " {
+			t.Errorf("doc of %s does not start with its name: %q", m.Name, m.Doc)
+		}
+	}
+}

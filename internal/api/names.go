@@ -1,0 +1,30 @@
+package api
+
+// Generated top-level identifiers of the generated file.
+const (
+	// TypeName is the generated session type.
+	TypeName = "Session"
+	// FromName is the function that returns the session of a request.
+	FromName = "From"
+	// FromContextName is the function that returns the session of a
+	// context.
+	FromContextName = "FromContext"
+	// KeysName is the function that describes the schema's keys.
+	KeysName = "Keys"
+)
+
+// TopLevel lists the generated top-level identifiers.
+var TopLevel = []string{TypeName, FromName, FromContextName, KeysName}
+
+// InterfaceMethods lists method names that standard interfaces, go vet or
+// encoding packages give a meaning to (fmt.Stringer, error, json.Marshaler,
+// io.ReaderFrom, ...). A key whose getter took one of these names would
+// change how the session type is printed, encoded or checked, so such keys
+// are rejected.
+var InterfaceMethods = []string{
+	"As", "Error", "Format", "GoString", "GobDecode", "GobEncode", "Is",
+	"MarshalBinary", "MarshalJSON", "MarshalText", "MarshalXML", "Peek",
+	"ReadByte", "ReadFrom", "ReadRune", "Scan", "Seek", "String",
+	"UnmarshalBinary", "UnmarshalJSON", "UnmarshalText", "UnmarshalXML",
+	"UnreadByte", "UnreadRune", "Unwrap", "WriteByte", "WriteTo",
+}

@@ -1,0 +1,9 @@
+package spec
+
+// SchemaFields lists the fields of a schema's top-level mapping. The JSON
+// Schema in schema/sessions.schema.json lists the same; a test keeps them in
+// step.
+var SchemaFields = []string{"package", "keys"}
+
+// KeyFields lists the fields of one key's declaration.
+var KeyFields = []string{"type", "doc", "default", "flash", "sensitive"}

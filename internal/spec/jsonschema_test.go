@@ -1,0 +1,90 @@
+package spec
+
+import (
+	"encoding/json"
+	"os"
+	"regexp"
+	"slices"
+	"testing"
+)
+
+// jsonSchema is the part of schema/sessions.schema.json that must agree
+// with the reader.
+type jsonSchema struct {
+	Properties map[string]json.RawMessage `json:"properties"`
+	Keys       struct {
+		PropertyNames struct {
+			Pattern string `json:"pattern"`
+		} `json:"propertyNames"`
+		AdditionalProperties struct {
+			Properties map[string]struct {
+				Pattern string `json:"pattern"`
+			} `json:"properties"`
+		} `json:"additionalProperties"`
+	} `json:"-"`
+}
+
+// readJSONSchema reads and decodes the JSON Schema of sessions.yaml.
+func readJSONSchema(t *testing.T) jsonSchema {
+	t.Helper()
+	src, err := os.ReadFile("../../schema/sessions.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var js jsonSchema
+	if err := json.Unmarshal(src, &js); err != nil {
+		t.Fatalf("sessions.schema.json is not valid JSON: %v", err)
+	}
+	if err := json.Unmarshal(js.Properties["keys"], &js.Keys); err != nil {
+		t.Fatalf("sessions.schema.json: keys: %v", err)
+	}
+	return js
+}
+
+// sortedKeys returns the keys of m, sorted.
+func sortedKeys[V any](m map[string]V) []string {
+	var keys []string
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// TestJSONSchemaFields checks that the JSON Schema lists the fields the
+// reader accepts, no more and no fewer.
+func TestJSONSchemaFields(t *testing.T) {
+	js := readJSONSchema(t)
+	if got, want := sortedKeys(js.Properties), slices.Sorted(slices.Values(SchemaFields)); !slices.Equal(got, want) {
+		t.Errorf("JSON Schema top-level fields = %v, reader accepts %v", got, want)
+	}
+	keyProps := js.Keys.AdditionalProperties.Properties
+	if got, want := sortedKeys(keyProps), slices.Sorted(slices.Values(KeyFields)); !slices.Equal(got, want) {
+		t.Errorf("JSON Schema key fields = %v, reader accepts %v", got, want)
+	}
+}
+
+// TestJSONSchemaPatterns checks the JSON Schema's patterns for key names
+// and types against the reader on examples of both.
+func TestJSONSchemaPatterns(t *testing.T) {
+	js := readJSONSchema(t)
+	name := regexp.MustCompile(js.Keys.PropertyNames.Pattern)
+	for _, key := range []string{"user_id", "x", "cart_items", "step_2", "_expiry", "CartItems", "a__b", "a_", "1a"} {
+		want := snakeCase.MatchString(key)
+		if got := name.MatchString(key); got != want {
+			t.Errorf("JSON Schema key pattern matches %q: %v, reader accepts it: %v", key, got, want)
+		}
+	}
+	typ := regexp.MustCompile(js.Keys.AdditionalProperties.Properties["type"].Pattern)
+	for _, s := range []string{
+		"bool", "string", "int", "int8", "uint64", "byte", "rune", "float32", "float64",
+		"time.Time", "time.Duration", "[]int64", "[][]string", "map[string]int", "map[string][]bool",
+		"[]map[string]example.com/shop/model.Prefs", "example.com/shop/model.Prefs", "gopkg.in/yaml.v3.Node",
+		"int65", "[]", "map[int]string", "*int", "model.prefs", "example.com/shop/model", "any", "",
+	} {
+		_, err := ParseType(s)
+		if got, want := typ.MatchString(s), err == nil; got != want {
+			t.Errorf("JSON Schema type pattern matches %q: %v, reader accepts it: %v", s, got, want)
+		}
+	}
+}

@@ -1,0 +1,68 @@
+package spec
+
+import "time"
+
+// Schema is a validated sessions.yaml.
+type Schema struct {
+	// File is the schema's file name, as given to Read.
+	File string
+	// Package is the package of the generated file, or "" when the schema
+	// leaves it to the command (the output folder's package).
+	Package string
+	// Keys are the session keys in declaration order.
+	Keys []*Key
+}
+
+// Key is one declared session key.
+type Key struct {
+	// Name is the key as stored, in snake_case.
+	Name string
+	// GoName is the exported Go name its methods are built from: user_id
+	// → UserID.
+	GoName string
+	// Type is the key's Go type.
+	Type *Type
+	// Doc is the key's documentation, without surrounding space; "" when
+	// the schema has none.
+	Doc string
+	// Default is the value the getter returns when the key is not set, or
+	// nil for the zero value.
+	Default *Value
+	// Flash marks a key that is removed from the session when read.
+	Flash bool
+	// Sensitive marks a key whose value is redacted in the admin page and
+	// in logs.
+	Sensitive bool
+	// Pos is where the key is declared.
+	Pos Pos
+}
+
+// Value is a validated default value, shaped like its key's type: the field
+// that holds it depends on the type.
+type Value struct {
+	// Bool holds a bool.
+	Bool bool
+	// String holds a string.
+	String string
+	// Int holds a value of a signed integer kind.
+	Int int64
+	// Uint holds a value of an unsigned integer kind.
+	Uint uint64
+	// Float holds a float32 or float64; always finite.
+	Float float64
+	// Duration holds a time.Duration.
+	Duration time.Duration
+	// Elems holds a slice's elements; non-nil, even when empty.
+	Elems []*Value
+	// Entries holds a map's entries in file order; non-nil, even when
+	// empty.
+	Entries []Entry
+}
+
+// Entry is one entry of a map default.
+type Entry struct {
+	// Key is the entry's key.
+	Key string
+	// Value is the entry's value.
+	Value *Value
+}

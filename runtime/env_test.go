@@ -1,0 +1,246 @@
+package runtime_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/sessiongen/sessiongen/internal/pgtest"
+	"github.com/sessiongen/sessiongen/runtime"
+	"github.com/sessiongen/sessiongen/runtime/memstore"
+	"github.com/sessiongen/sessiongen/runtime/pgstore"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// storeKinds names the stores every middleware test runs against.
+var storeKinds = []string{"memstore", "pgstore"}
+
+// env is one test's server: the middleware over a real store, behind TLS,
+// with a client that keeps cookies like a browser.
+type env struct {
+	t      *testing.T
+	store  runtime.Store
+	pool   *pgxpool.Pool // for pgstore
+	srv    *httptest.Server
+	client *http.Client
+	logs   *syncBuffer
+
+	// calls counts store calls: for pgstore, the SQL statements sent.
+	calls atomic.Int64
+}
+
+// syncBuffer is a bytes.Buffer that slog can write to from many requests.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// forEachStore runs f as a subtest against each store.
+func forEachStore(t *testing.T, f func(t *testing.T, kind string)) {
+	t.Helper()
+	for _, kind := range storeKinds {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			f(t, kind)
+		})
+	}
+}
+
+// newEnv starts a TLS server serving h through a Manager over a fresh store
+// of the given kind.
+func newEnv(t *testing.T, kind string, h http.Handler, opts ...runtime.Option) *env {
+	t.Helper()
+	e := newStoreEnv(t, kind)
+	e.start(h, opts...)
+	return e
+}
+
+// newStoreEnv returns an env with its store but no server yet, so a test
+// can wrap the store before calling start.
+func newStoreEnv(t *testing.T, kind string) *env {
+	t.Helper()
+	e := &env{t: t, logs: &syncBuffer{}}
+	e.store = e.newStore(kind)
+	return e
+}
+
+// start serves h through a Manager over e.store. Cookies are Secure, as in
+// production, which the TLS server and the jar honour.
+func (e *env) start(h http.Handler, opts ...runtime.Option) {
+	opts = append([]runtime.Option{runtime.WithCookieSecure(true), runtime.WithLogger(slogTo(e.logs))}, opts...)
+	mgr := runtime.NewManager(e.store, opts...)
+	e.srv = newTLSServer(e.t, mgr.Middleware(h))
+	e.client = e.newClient()
+}
+
+func slogTo(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+func newTLSServer(t *testing.T, h http.Handler) *httptest.Server {
+	srv := httptest.NewTLSServer(h)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func (e *env) newStore(kind string) runtime.Store {
+	switch kind {
+	case "memstore":
+		return &countingStore{Store: memstore.New(), n: &e.calls}
+	case "pgstore":
+		cfg := pgtest.PoolConfig(e.t)
+		cfg.ConnConfig.Tracer = queryCounter{&e.calls}
+		pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		e.t.Cleanup(pool.Close)
+		if err := pgstore.Migrate(context.Background(), pool); err != nil {
+			e.t.Fatal(err)
+		}
+		e.calls.Store(0) // count only what the middleware sends
+		e.pool = pool
+		return pgstore.New(pool)
+	}
+	e.t.Fatalf("unknown store %q", kind)
+	return nil
+}
+
+// newClient returns a client with a cookie jar of its own, as a second
+// browser would have.
+func (e *env) newClient() *http.Client {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	c := e.srv.Client()
+	c.Jar = jar
+	return c
+}
+
+// do sends a request and returns the response with its body read.
+func (e *env) do(c *http.Client, method, path string) (*http.Response, string) {
+	e.t.Helper()
+	req, err := http.NewRequest(method, e.srv.URL+path, nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		e.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return resp, string(body)
+}
+
+// get sends GET path with the env's client.
+func (e *env) get(path string) (*http.Response, string) {
+	e.t.Helper()
+	return e.do(e.client, http.MethodGet, path)
+}
+
+func mustURL(t *testing.T, raw string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// token returns the session token in the client's jar, or "".
+func (e *env) token() string {
+	e.t.Helper()
+	for _, c := range e.client.Jar.Cookies(mustURL(e.t, e.srv.URL)) {
+		if c.Name == runtime.DefaultCookieName {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+// setToken puts a session cookie with value v in the client's jar.
+func (e *env) setToken(v string) {
+	e.client.Jar.SetCookies(mustURL(e.t, e.srv.URL), []*http.Cookie{{Name: runtime.DefaultCookieName, Value: v, Path: "/"}})
+}
+
+// stored loads the session of token straight from the store.
+func (e *env) stored(token string) (runtime.Record, error) {
+	e.t.Helper()
+	h, ok := runtime.HashToken(token)
+	if !ok {
+		e.t.Fatalf("token %q is not of a token's shape", token)
+	}
+	return e.store.Load(context.Background(), h)
+}
+
+// countingStore counts the calls made to the store it wraps.
+type countingStore struct {
+	runtime.Store
+	n *atomic.Int64
+}
+
+func (s *countingStore) Load(ctx context.Context, h runtime.TokenHash) (runtime.Record, error) {
+	s.n.Add(1)
+	return s.Store.Load(ctx, h)
+}
+
+func (s *countingStore) Create(ctx context.Context, h runtime.TokenHash, data map[string]json.RawMessage, exp time.Time) error {
+	s.n.Add(1)
+	return s.Store.Create(ctx, h, data, exp)
+}
+
+func (s *countingStore) Update(ctx context.Context, h runtime.TokenHash, c runtime.Change, exp time.Time) error {
+	s.n.Add(1)
+	return s.Store.Update(ctx, h, c, exp)
+}
+
+func (s *countingStore) Cycle(ctx context.Context, from, to runtime.TokenHash, c runtime.Change, exp time.Time) error {
+	s.n.Add(1)
+	return s.Store.Cycle(ctx, from, to, c, exp)
+}
+
+func (s *countingStore) Delete(ctx context.Context, h runtime.TokenHash) error {
+	s.n.Add(1)
+	return s.Store.Delete(ctx, h)
+}
+
+// queryCounter is a pgx tracer that counts the statements sent.
+type queryCounter struct{ n *atomic.Int64 }
+
+func (q queryCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	q.n.Add(1)
+	return ctx
+}
+
+func (queryCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}

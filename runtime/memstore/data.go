@@ -1,0 +1,55 @@
+package memstore
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"time"
+)
+
+// apply returns sess with the per-key write (data - del) || set and the new
+// expiry. It builds a new map, so a Record handed out earlier is unchanged.
+func apply(sess session, set map[string]json.RawMessage, del []string, expiresAt time.Time) session {
+	data := maps.Clone(sess.data)
+	for _, k := range del {
+		delete(data, k)
+	}
+	maps.Copy(data, set)
+	return session{data: data, expiresAt: storedTime(expiresAt)}
+}
+
+// copyJSON returns a copy of m that shares no memory with it, each value
+// compacted, as it would be after a round trip through PostgreSQL's jsonb.
+// It fails, as encoding/json does, if a value is not valid JSON; a nil
+// value is JSON null.
+func copyJSON(m map[string]json.RawMessage) (map[string]json.RawMessage, error) {
+	out := make(map[string]json.RawMessage, len(m))
+	for k, v := range m {
+		if v == nil {
+			out[k] = json.RawMessage("null")
+			continue
+		}
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, v); err != nil {
+			return nil, fmt.Errorf("encode data: value of %q: %w", k, err)
+		}
+		out[k] = buf.Bytes()
+	}
+	return out, nil
+}
+
+// cloneData returns a copy of stored data that shares no memory with it.
+func cloneData(m map[string]json.RawMessage) map[string]json.RawMessage {
+	out := make(map[string]json.RawMessage, len(m))
+	for k, v := range m {
+		out[k] = bytes.Clone(v)
+	}
+	return out
+}
+
+// storedTime returns t as PostgreSQL would store it: to the microsecond,
+// and without a monotonic clock reading.
+func storedTime(t time.Time) time.Time {
+	return t.Truncate(time.Microsecond)
+}

@@ -1,0 +1,10 @@
+// Package memstore keeps sessions in memory: the store for demos, tests
+// and single-process applications that can lose their sessions on restart.
+//
+//	mgr := runtime.NewManager(memstore.New())
+//
+// It behaves as package pgstore does, including per-key writes, expiry and
+// the JSON-only rule for values, so tests run against it show what
+// production will do. Expired sessions behave as absent and stay in memory
+// until DeleteExpired removes them.
+package memstore

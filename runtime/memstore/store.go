@@ -1,0 +1,182 @@
+package memstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/sessiongen/sessiongen/runtime"
+)
+
+// errLiveSession is reported by Create and Cycle when a live session
+// already holds the hash they would write.
+var errLiveSession = errors.New("a live session already has this token hash")
+
+// Store is a runtime.Store in memory. It is safe for concurrent use. The
+// zero value is not usable; call New.
+type Store struct {
+	now func() time.Time
+
+	mu       sync.Mutex
+	sessions map[runtime.TokenHash]session
+}
+
+// session is one stored session. Its data is never shared with a caller.
+type session struct {
+	data      map[string]json.RawMessage
+	expiresAt time.Time
+}
+
+var _ runtime.Store = (*Store)(nil)
+
+// Option configures a Store.
+type Option func(*Store)
+
+// WithClock makes the store read the time from now, to decide which
+// sessions have expired, instead of from time.Now. Tests use it to expire
+// sessions without waiting.
+func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
+
+// New returns an empty store.
+func New(opts ...Option) *Store {
+	s := &Store{now: time.Now, sessions: map[runtime.TokenHash]session{}}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// live returns the unexpired session under h. The caller holds mu.
+func (s *Store) live(h runtime.TokenHash) (session, bool) {
+	sess, ok := s.sessions[h]
+	if !ok || !sess.expiresAt.After(s.now()) {
+		return session{}, false
+	}
+	return sess, true
+}
+
+// Load returns a copy of the live session stored under h, or
+// runtime.ErrNotFound if there is none or it has expired.
+func (s *Store) Load(ctx context.Context, h runtime.TokenHash) (runtime.Record, error) {
+	if err := ctx.Err(); err != nil {
+		return runtime.Record{}, fmt.Errorf("memstore: load session: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sess, ok := s.live(h)
+	if !ok {
+		return runtime.Record{}, runtime.ErrNotFound
+	}
+	return runtime.Record{Data: cloneData(sess.data), ExpiresAt: sess.expiresAt}, nil
+}
+
+// Create stores a copy of data under h. It replaces an expired session
+// under h, and fails if a live one holds it. Each value of data must be
+// valid JSON.
+func (s *Store) Create(ctx context.Context, h runtime.TokenHash, data map[string]json.RawMessage, expiresAt time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("memstore: create session: %w", err)
+	}
+	own, err := copyJSON(data)
+	if err != nil {
+		return fmt.Errorf("memstore: create session: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.live(h); ok {
+		return fmt.Errorf("memstore: create session: %w", errLiveSession)
+	}
+	s.sessions[h] = session{data: own, expiresAt: storedTime(expiresAt)}
+	return nil
+}
+
+// Update applies c to the live session under h and sets its expiry: the
+// stored data becomes (data - c.Delete) || c.Set. It returns
+// runtime.ErrNotFound, writing nothing, when there is no live session
+// under h.
+func (s *Store) Update(ctx context.Context, h runtime.TokenHash, c runtime.Change, expiresAt time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("memstore: update session: %w", err)
+	}
+	set, err := copyJSON(c.Set)
+	if err != nil {
+		return fmt.Errorf("memstore: update session: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sess, ok := s.live(h)
+	if !ok {
+		return runtime.ErrNotFound
+	}
+	s.sessions[h] = apply(sess, set, c.Delete, expiresAt)
+	return nil
+}
+
+// Cycle moves the live session under from to to, applying c and the
+// expiry as Update does, as one step. It returns runtime.ErrNotFound,
+// writing nothing, when there is no live session under from, and an error
+// when a live session holds to.
+func (s *Store) Cycle(ctx context.Context, from, to runtime.TokenHash, c runtime.Change, expiresAt time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("memstore: cycle session: %w", err)
+	}
+	set, err := copyJSON(c.Set)
+	if err != nil {
+		return fmt.Errorf("memstore: cycle session: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sess, ok := s.live(from)
+	if !ok {
+		return runtime.ErrNotFound
+	}
+	if _, taken := s.live(to); taken && to != from {
+		return fmt.Errorf("memstore: cycle session: %w", errLiveSession)
+	}
+	delete(s.sessions, from)
+	s.sessions[to] = apply(sess, set, c.Delete, expiresAt)
+	return nil
+}
+
+// Delete removes the session under h, live or expired. Deleting a missing
+// session is not an error.
+func (s *Store) Delete(ctx context.Context, h runtime.TokenHash) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("memstore: delete session: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.sessions, h)
+	return nil
+}
+
+// DeleteExpired removes every expired session from memory and returns how
+// many it removed.
+func (s *Store) DeleteExpired() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for h := range s.sessions {
+		if _, ok := s.live(h); !ok {
+			delete(s.sessions, h)
+			n++
+		}
+	}
+	return n
+}
+
+// Len returns the number of live sessions.
+func (s *Store) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for h := range s.sessions {
+		if _, ok := s.live(h); ok {
+			n++
+		}
+	}
+	return n
+}

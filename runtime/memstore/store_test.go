@@ -1,0 +1,79 @@
+package memstore_test
+
+import (
+	"context"
+	"encoding/json"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/sessiongen/sessiongen/runtime"
+	"github.com/sessiongen/sessiongen/runtime/memstore"
+	"github.com/sessiongen/sessiongen/runtime/storetest"
+)
+
+func TestConformance(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(*testing.T) runtime.Store { return memstore.New() })
+}
+
+func TestConformanceSharedStore(t *testing.T) {
+	t.Parallel()
+	s := memstore.New()
+	storetest.Run(t, func(*testing.T) runtime.Store { return s })
+}
+
+// clock is a settable time source.
+type clock struct{ now atomic.Int64 }
+
+func (c *clock) Now() time.Time          { return time.Unix(0, c.now.Load()) }
+func (c *clock) Advance(d time.Duration) { c.now.Add(int64(d)) }
+
+func TestClockExpiresSessions(t *testing.T) {
+	t.Parallel()
+	c := &clock{}
+	c.now.Store(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano())
+	s := memstore.New(memstore.WithClock(c.Now))
+	ctx := context.Background()
+	h := runtime.TokenHash{1}
+	if err := s.Create(ctx, h, map[string]json.RawMessage{"a": json.RawMessage("1")}, c.Now().Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Load(ctx, h); err != nil {
+		t.Fatalf("Load before expiry: %v", err)
+	}
+	c.Advance(time.Minute) // expiry is exclusive: at expiresAt it is gone
+	if _, err := s.Load(ctx, h); err != runtime.ErrNotFound {
+		t.Fatalf("Load at expiry: %v, want ErrNotFound", err)
+	}
+}
+
+func TestDeleteExpiredAndLen(t *testing.T) {
+	t.Parallel()
+	c := &clock{}
+	c.now.Store(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano())
+	s := memstore.New(memstore.WithClock(c.Now))
+	ctx := context.Background()
+	for i := range 5 {
+		exp := c.Now().Add(time.Duration(i+1) * time.Minute) // 1..5 minutes
+		if err := s.Create(ctx, runtime.TokenHash{byte(i)}, nil, exp); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := s.Len(); n != 5 {
+		t.Fatalf("Len = %d, want 5", n)
+	}
+	c.Advance(2*time.Minute + time.Second)
+	if n := s.Len(); n != 3 {
+		t.Errorf("Len after 2 expired = %d, want 3", n)
+	}
+	if n := s.DeleteExpired(); n != 2 {
+		t.Errorf("DeleteExpired = %d, want 2", n)
+	}
+	if n := s.DeleteExpired(); n != 0 {
+		t.Errorf("second DeleteExpired = %d, want 0", n)
+	}
+	if n := s.Len(); n != 3 {
+		t.Errorf("Len = %d, want 3", n)
+	}
+}

@@ -1,0 +1,25 @@
+// Package pgstore stores sessions in PostgreSQL, through a pgx/v5 pool
+// that the application owns.
+//
+// Apply the schema once at start-up, then hand the store to the manager:
+//
+//	pool, err := pgxpool.New(ctx, os.Getenv("DATABASE_URL"))
+//	...
+//	if err := pgstore.Migrate(ctx, pool); err != nil {
+//		...
+//	}
+//	mgr := runtime.NewManager(pgstore.New(pool))
+//
+// Sessions live in one table, sessiongen_sessions, in the connection's
+// search_path, so an application may give it a schema of its own by
+// setting search_path on the pool. A row holds the SHA-256 of the session
+// token, never the token, the session's data as a jsonb object, and its
+// expiry. Writes are per key, so concurrent requests that change different
+// keys of one session all keep their change.
+//
+// Expired rows stay until DeleteExpired removes them; until then they
+// behave as absent. Run DeleteExpired from a command or on a timer.
+//
+// Applications that manage their schema with another tool can apply the
+// files of package schema with it instead of calling Migrate.
+package pgstore

@@ -1,0 +1,408 @@
+package runtime
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// testCookieKey and testCookieValue mark a session whose cookie came back,
+// as Django's set_test_cookie does.
+const (
+	testCookieKey   = "_testcookie"
+	testCookieValue = "worked"
+)
+
+// ErrInvalidValue is wrapped by the error a save reports when a value given
+// to Set could not be encoded as JSON (a NaN, a channel, ...). Nothing of
+// that session is written.
+var ErrInvalidValue = errors.New("value cannot be stored as JSON")
+
+// Session is one request's view of a stored session. It keeps each key's
+// JSON as stored, records which keys the request set and deleted, and loads
+// nothing until it is first used.
+//
+// Application code does not use Session directly: the accessors that
+// sessiongen generates wrap it, and reach its data through Get, Set, Delete,
+// Has and Pop. Its lifecycle methods (Flush, CycleKey, SetExpiry, ...) are
+// the ones the generated type offers. A Session is safe for use by several
+// goroutines of the request it belongs to.
+type Session struct {
+	mgr *Manager
+	ctx context.Context
+
+	mu sync.Mutex
+
+	// token and hash identify the session the request's cookie named, or
+	// the one this request saved; hasToken says whether there is one.
+	token    string
+	hash     TokenHash
+	hasToken bool
+
+	loaded  bool  // data reflects the store (or a flush)
+	stored  bool  // a live row exists under hash
+	loadErr error // the store failed to load the session
+	setErr  error // a value could not be encoded
+
+	data    map[string]json.RawMessage
+	changes map[string]bool // key → true when set, false when deleted
+
+	accessed  bool // the handler used the session: Vary: Cookie
+	modified  bool // a save is due
+	flushed   bool // the row under hash must be deleted
+	cycled    bool // the next save moves the row to a new token
+	expirySet bool // the cookie's lifetime changed
+	badKeys   map[string]bool
+}
+
+// newSession returns the session for a request whose cookie carried token
+// (empty when it carried none of a token's shape).
+func newSession(ctx context.Context, m *Manager, token string) *Session {
+	s := &Session{mgr: m, ctx: ctx}
+	if h, ok := HashToken(token); ok {
+		s.token, s.hash, s.hasToken = token, h, true
+	}
+	return s
+}
+
+// load reads the session from the store on first use. The caller holds mu.
+func (s *Session) load() {
+	s.accessed = true
+	if s.loaded {
+		return
+	}
+	s.loaded = true
+	s.data = map[string]json.RawMessage{}
+	s.changes = map[string]bool{}
+	if !s.hasToken {
+		return
+	}
+	rec, err := s.mgr.store.Load(s.ctx, s.hash)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		// An unknown or expired token is never adopted: a save issues a
+		// fresh one.
+	case err != nil:
+		s.loadErr = fmt.Errorf("runtime: load session: %w", err)
+	default:
+		s.stored = true
+		if rec.Data != nil {
+			s.data = rec.Data
+		}
+	}
+}
+
+// raw returns the stored JSON of key, loading the session if need be.
+func (s *Session) raw(key string) (json.RawMessage, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.load()
+	v, ok := s.data[key]
+	return v, ok
+}
+
+// decodeFailed logs, once per key and request, that a stored value no
+// longer fits its type. The value itself is never logged: it may be secret.
+func (s *Session) decodeFailed(key string, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.badKeys[key] {
+		return
+	}
+	if s.badKeys == nil {
+		s.badKeys = map[string]bool{}
+	}
+	s.badKeys[key] = true
+	s.mgr.logger.LogAttrs(s.ctx, slog.LevelWarn, "session value does not decode into its type; reading it as unset",
+		slog.String("key", key), slog.String("error", err.Error()))
+}
+
+// put records key's new JSON value. The caller holds mu and has loaded.
+func (s *Session) put(key string, raw json.RawMessage) {
+	s.data[key] = raw
+	s.changes[key] = true
+	s.modified = true
+}
+
+// remove records the deletion of key, if present. The caller holds mu and
+// has loaded.
+func (s *Session) remove(key string) bool {
+	if _, ok := s.data[key]; !ok {
+		return false
+	}
+	delete(s.data, key)
+	s.changes[key] = false
+	s.modified = true
+	return true
+}
+
+// Get returns the value stored under key, decoded into a fresh T, so
+// changing what it returns never changes the session. It reports false when
+// the key is absent or its stored value does not decode into T; the latter
+// is logged once and the stored value is left alone.
+func Get[T any](s *Session, key string) (T, bool) {
+	var v T
+	raw, ok := s.raw(key)
+	if !ok {
+		return v, false
+	}
+	if err := json.Unmarshal(raw, &v); err != nil {
+		s.decodeFailed(key, err)
+		var zero T
+		return zero, false
+	}
+	return v, true
+}
+
+// Set stores v under key. It is encoded at once, so later changes to v do
+// not reach the session. A value that cannot be encoded fails the save of
+// the whole session with an error wrapping ErrInvalidValue, and nothing is
+// written.
+func Set[T any](s *Session, key string, v T) {
+	raw, err := json.Marshal(v)
+	if err == nil && hasNUL(raw) {
+		// PostgreSQL's jsonb cannot hold U+0000; refusing it here keeps
+		// every store alike.
+		err = errors.New("a string holds the NUL character U+0000")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.load()
+	if err != nil {
+		if s.setErr == nil {
+			s.setErr = fmt.Errorf("runtime: set session key %q: %w: %w", key, ErrInvalidValue, err)
+		}
+		return
+	}
+	s.put(key, raw)
+}
+
+// hasNUL reports whether JSON produced by encoding/json encodes U+0000.
+// It walks the escapes, so an escaped backslash followed by "u0000" is not
+// mistaken for one.
+func hasNUL(raw []byte) bool {
+	for i := 0; i < len(raw); i++ {
+		if raw[i] != '\\' || i+1 >= len(raw) {
+			continue
+		}
+		if raw[i+1] == 'u' && bytes.HasPrefix(raw[i+2:], []byte("0000")) {
+			return true
+		}
+		i++ // skip the escaped character
+	}
+	return false
+}
+
+// Delete removes key from the session.
+func Delete(s *Session, key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.load()
+	s.remove(key)
+}
+
+// Has reports whether the session holds a value under key, whether or not
+// it decodes.
+func Has(s *Session, key string) bool {
+	_, ok := s.raw(key)
+	return ok
+}
+
+// Pop returns the value under key, as Get does, and removes it from the
+// session when it was there and decoded: a flash value is read once.
+func Pop[T any](s *Session, key string) (T, bool) {
+	v, ok := Get[T](s, key)
+	if ok {
+		Delete(s, key)
+	}
+	return v, ok
+}
+
+// Flush empties the session and ends it: its stored row is deleted, its
+// cookie is expired, and anything set afterwards is saved under a new
+// token. Use it when a user signs out.
+func (s *Session) Flush() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.accessed = true
+	s.flushed = s.flushed || s.hasToken
+	s.loaded = true
+	s.stored = false
+	s.loadErr = nil // the stored data is no longer wanted
+	s.data = map[string]json.RawMessage{}
+	s.changes = map[string]bool{}
+	s.cycled = false
+	s.modified = true
+}
+
+// CycleKey gives the session a new token while keeping its data; the old
+// token stops working when the session is saved. Call it when a user signs
+// in, so a token planted before sign-in is worthless after it.
+func (s *Session) CycleKey() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.load()
+	s.cycled = true
+	s.modified = true
+}
+
+// IsEmpty reports whether the session holds no data. A session emptied by
+// the handler is deleted, and its cookie expired, when the request ends.
+func (s *Session) IsEmpty() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.load()
+	return s.isEmpty()
+}
+
+// isEmpty is IsEmpty for a caller that holds mu and has loaded. The expiry
+// alone does not make a session worth keeping.
+func (s *Session) isEmpty() bool {
+	for k := range s.data {
+		if k != expiryKey {
+			return false
+		}
+	}
+	return true
+}
+
+// SetExpiry sets when the session ends: ExpireAfter(d), ExpireAt(t),
+// ExpireAtBrowserClose() or ExpireDefault(). It takes effect when the
+// session is saved.
+func (s *Session) SetExpiry(e Expiry) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.load()
+	s.expirySet = true
+	if e.kind == expiryDefault {
+		if !s.remove(expiryKey) {
+			s.modified = true
+		}
+		return
+	}
+	raw, _ := json.Marshal(e.stored()) // a struct of plain fields always encodes
+	s.put(expiryKey, raw)
+}
+
+// expiry returns the session's own expiry. The caller holds mu and has
+// loaded.
+func (s *Session) expiry() Expiry {
+	raw, ok := s.data[expiryKey]
+	if !ok {
+		return ExpireDefault()
+	}
+	var st storedExpiry
+	if err := json.Unmarshal(raw, &st); err != nil {
+		return ExpireDefault()
+	}
+	return st.expiry()
+}
+
+// ExpiryAge returns how long from now the session will last once saved:
+// the manager's cookie age unless SetExpiry chose otherwise. A session that
+// ends when the browser closes still reports the cookie age, which bounds
+// its stored row.
+func (s *Session) ExpiryAge() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.load()
+	return s.expiry().age(s.mgr.now(), s.mgr.cookieAge)
+}
+
+// ExpiryDate returns when the session will end if it is saved now.
+func (s *Session) ExpiryDate() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.load()
+	return s.expiry().date(s.mgr.now(), s.mgr.cookieAge)
+}
+
+// ExpiresAtBrowserClose reports whether the session's cookie lasts only
+// until the browser closes.
+func (s *Session) ExpiresAtBrowserClose() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.load()
+	return s.expiry().atBrowserClose(s.mgr.expireAtBrowserClose)
+}
+
+// SetTestCookie stores a marker that TestCookieWorked finds on a later
+// request if the browser sent the cookie back.
+func (s *Session) SetTestCookie() {
+	Set(s, testCookieKey, testCookieValue)
+}
+
+// TestCookieWorked reports whether the marker of SetTestCookie came back,
+// that is, whether the browser accepts cookies.
+func (s *Session) TestCookieWorked() bool {
+	v, ok := Get[string](s, testCookieKey)
+	return ok && v == testCookieValue
+}
+
+// DeleteTestCookie removes the marker of SetTestCookie.
+func (s *Session) DeleteTestCookie() {
+	Delete(s, testCookieKey)
+}
+
+// MarkModified makes the session save when the request ends even if no key
+// changed, which refreshes its expiry and cookie.
+func (s *Session) MarkModified() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.load()
+	s.modified = true
+}
+
+// Err loads the session if it is not loaded yet and returns the error that
+// will replace the response through the manager's error handler: the store
+// failed to load it, or a value could not be encoded. Handlers need not
+// check it; it lets one stop early.
+func (s *Session) Err() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.load()
+	if s.loadErr != nil {
+		return s.loadErr
+	}
+	return s.setErr
+}
+
+// change returns the per-key write of the keys changed since the load.
+// The caller holds mu.
+func (s *Session) change() Change {
+	c := Change{Set: map[string]json.RawMessage{}}
+	for k, set := range s.changes {
+		if set {
+			c.Set[k] = s.data[k]
+		} else {
+			c.Delete = append(c.Delete, k)
+		}
+	}
+	return c
+}
+
+// ctxKey is the context key under which the middleware stores the Session.
+type ctxKey struct{}
+
+// FromRequest returns the session of r. It panics if r did not pass through
+// Manager.Middleware: that is a wiring mistake, not a runtime condition.
+func FromRequest(r *http.Request) *Session {
+	s, ok := FromContext(r.Context())
+	if !ok {
+		panic("runtime: no session in request context: wrap the handler with Manager.Middleware")
+	}
+	return s
+}
+
+// FromContext returns the session stored in ctx by Manager.Middleware, and
+// whether there is one.
+func FromContext(ctx context.Context) (*Session, bool) {
+	s, ok := ctx.Value(ctxKey{}).(*Session)
+	return s, ok
+}

@@ -1,0 +1,63 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+)
+
+// ErrNotFound is returned by a Store when no live (unexpired) session has
+// the given token hash. The middleware treats it as "no session" on load and
+// as "deleted by a concurrent request" on update, so a Store must never
+// report a missing row as any other error, nor any other error as
+// ErrNotFound.
+var ErrNotFound = errors.New("session not found")
+
+// Record is a stored session as a Store returns it.
+type Record struct {
+	// Data maps each stored key to its JSON encoding.
+	Data map[string]json.RawMessage
+	// ExpiresAt is when the session stops being valid.
+	ExpiresAt time.Time
+}
+
+// Change is a per-key write: the stored data becomes
+// (data - Delete) || Set, so concurrent writes to different keys of one
+// session all survive, and keys not named here are left as they are.
+type Change struct {
+	// Set holds the keys to write, with their JSON encodings.
+	Set map[string]json.RawMessage
+	// Delete lists the keys to remove.
+	Delete []string
+}
+
+// Store persists sessions by the SHA-256 hash of their token; a Store never
+// sees a token itself. All methods must be safe for concurrent use. The
+// package runtime/storetest checks an implementation against this contract.
+//
+// A session is live while its expiry is after the store's clock. Expired
+// sessions behave as absent: Load, Update and Cycle return ErrNotFound for
+// them. A failure (a cancelled context, an unreachable database) is never
+// reported as ErrNotFound. Values are JSON; a Store rejects one that is not
+// valid JSON, writing nothing. A Store keeps no reference to the maps and
+// bytes it is given, and what it returns belongs to the caller.
+type Store interface {
+	// Load returns the live session stored under h, or ErrNotFound.
+	Load(ctx context.Context, h TokenHash) (Record, error)
+	// Create stores a new session under h. It fails if a live session
+	// holds h already; an expired one there is replaced.
+	Create(ctx context.Context, h TokenHash, data map[string]json.RawMessage, expiresAt time.Time) error
+	// Update applies c to the live session under h and sets its expiry. It
+	// returns ErrNotFound, writing nothing, when that session no longer
+	// exists, so a request never resurrects a deleted session.
+	Update(ctx context.Context, h TokenHash, c Change, expiresAt time.Time) error
+	// Cycle moves the live session under from to to, applying c and the
+	// expiry, as one atomic step. It returns ErrNotFound, writing nothing,
+	// when the session under from no longer exists, and fails, writing
+	// nothing, when a live session holds to.
+	Cycle(ctx context.Context, from, to TokenHash, c Change, expiresAt time.Time) error
+	// Delete removes the session under h. Deleting a missing session is not
+	// an error.
+	Delete(ctx context.Context, h TokenHash) error
+}

@@ -1,0 +1,17 @@
+// Package storetest checks that a runtime.Store keeps the contract the
+// middleware relies on, as testing/fstest does for file systems.
+//
+// A store's tests call Run with a function that returns the store under
+// test:
+//
+//	func TestConformance(t *testing.T) {
+//		storetest.Run(t, func(t *testing.T) runtime.Store { return memstore.New() })
+//	}
+//
+// The suite covers loading, creating, per-key updates, key cycling,
+// deletion and expiry, the rule that a missing or expired session is
+// runtime.ErrNotFound and nothing else is, concurrent writers, and the
+// independence of the data a store returns from the data it keeps. Values
+// are compared as JSON, and expiry times to the microsecond, the precision
+// of PostgreSQL.
+package storetest

@@ -1,0 +1,131 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+)
+
+// ErrResponseReplaced is returned by the response writer's Write after a
+// session error replaced the handler's response with the error handler's.
+var ErrResponseReplaced = errors.New("runtime: response replaced by the session error handler")
+
+// contextWithSession returns ctx carrying s for FromContext.
+func contextWithSession(ctx context.Context, s *Session) context.Context {
+	return context.WithValue(ctx, ctxKey{}, s)
+}
+
+// responseWriter saves the session just before the response headers go out,
+// so its cookie can still be set.
+type responseWriter struct {
+	http.ResponseWriter
+	req  *http.Request
+	sess *Session
+
+	status int  // the final status, 0 until the headers go out
+	failed bool // the error handler wrote the response
+}
+
+// WriteHeader saves the session, then sends the headers. Informational
+// (1xx) headers pass through without a save.
+func (w *responseWriter) WriteHeader(code int) {
+	if w.failed {
+		return
+	}
+	if w.status != 0 || (code < 200 && code != http.StatusSwitchingProtocols) {
+		w.ResponseWriter.WriteHeader(code)
+		return
+	}
+	w.status = code
+	if w.commit(code) {
+		w.ResponseWriter.WriteHeader(code)
+	}
+}
+
+// Write sends the headers first, with status 200, if they have not gone
+// out.
+func (w *responseWriter) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.failed {
+		return 0, ErrResponseReplaced
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+// Flush sends the headers, saving the session, and flushes what was
+// written, when the underlying writer can.
+func (w *responseWriter) Flush() {
+	if w.status == 0 {
+		w.WriteHeader(http.StatusOK)
+	}
+	if !w.failed {
+		_ = http.NewResponseController(w.ResponseWriter).Flush()
+	}
+}
+
+// Unwrap returns the underlying writer, for http.ResponseController.
+func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// commit saves the session for a response with status code, setting its
+// headers. On failure it replaces the response with the error handler's and
+// reports false.
+func (w *responseWriter) commit(code int) bool {
+	res := w.sess.commit(code)
+	h := w.ResponseWriter.Header()
+	if res.err != nil {
+		// The handler's headers describe a response that will not be sent.
+		clear(h)
+	}
+	if res.vary {
+		addVaryCookie(h)
+	}
+	if res.cookie != nil {
+		http.SetCookie(w.ResponseWriter, res.cookie)
+	}
+	if res.err == nil {
+		return true
+	}
+	w.failed = true
+	w.logError(res.err)
+	w.sess.mgr.errorHandler(w.ResponseWriter, w.req, res.err)
+	return false
+}
+
+// finish runs when the handler returns: it saves a session whose handler
+// wrote nothing, or saves what changed after the response started.
+func (w *responseWriter) finish() {
+	switch {
+	case w.status == 0:
+		w.status = http.StatusOK
+		w.commit(http.StatusOK)
+	case !w.failed:
+		if err := w.sess.commitLate(w.status); err != nil {
+			w.logError(err)
+		}
+	}
+}
+
+func (w *responseWriter) logError(err error) {
+	w.sess.mgr.logger.LogAttrs(w.req.Context(), slog.LevelError, "session error",
+		slog.String("method", w.req.Method),
+		slog.String("path", w.req.URL.Path),
+		slog.String("error", err.Error()))
+}
+
+// addVaryCookie adds Cookie to the Vary header unless it is there.
+func addVaryCookie(h http.Header) {
+	for _, v := range h.Values("Vary") {
+		if slices.ContainsFunc(strings.Split(v, ","), func(f string) bool {
+			f = strings.TrimSpace(f)
+			return strings.EqualFold(f, "Cookie") || f == "*"
+		}) {
+			return
+		}
+	}
+	h.Add("Vary", "Cookie")
+}
