@@ -27,15 +27,15 @@ func TestNewTokenShape(t *testing.T) {
 func TestHashTokenRejectsWrongShapes(t *testing.T) {
 	tok, _ := newToken()
 	bad := map[string]string{
-		"empty":         "",
-		"one short":     tok[:42],
-		"one long":      tok + "A",
-		"padding":       tok[:42] + "=",
-		"std alphabet":  tok[:42] + "+",
-		"slash":         tok[:42] + "/",
-		"space":         tok[:42] + " ",
-		"non-ASCII":     tok[:41] + "é",
-		"overlong":      strings.Repeat(tok, 100),
+		"empty":        "",
+		"one short":    tok[:42],
+		"one long":     tok + "A",
+		"padding":      tok[:42] + "=",
+		"std alphabet": tok[:42] + "+",
+		"slash":        tok[:42] + "/",
+		"space":        tok[:42] + " ",
+		"non-ASCII":    tok[:41] + "é",
+		"overlong":     strings.Repeat(tok, 100),
 	}
 	for name, v := range bad {
 		if _, ok := HashToken(v); ok {
