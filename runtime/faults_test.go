@@ -172,3 +172,42 @@ func TestDumpHoldsNoToken(t *testing.T) {
 		}
 	}
 }
+
+func TestSizeLimit(t *testing.T) {
+	forEachStore(t, func(t *testing.T, kind string) {
+		e := newEnv(t, kind, routes(), runtime.WithMaxSize(1000))
+		e.get("/set?k=a&v=small")
+		token := e.token()
+		resp, _ := e.get("/set?k=big&v=" + strings.Repeat("x", 1000))
+		if resp.StatusCode != http.StatusInternalServerError {
+			t.Errorf("oversized session: status %d, want 500", resp.StatusCode)
+		}
+		if !strings.Contains(e.logs.String(), "over the limit of 1000") {
+			t.Errorf("size error not logged clearly; logs:\n%s", e.logs)
+		}
+		rec, err := e.stored(token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec.Data["big"] != nil || string(rec.Data["a"]) != `"small"` {
+			t.Fatalf("an oversized save was partly written: %s", rec.Data)
+		}
+		resp, _ = e.get("/set?k=b&v=" + strings.Repeat("y", 900))
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("a session under the limit was refused: %d", resp.StatusCode)
+		}
+	})
+}
+
+func TestNULIsRefusedAlike(t *testing.T) {
+	forEachStore(t, func(t *testing.T, kind string) {
+		e := newEnv(t, kind, routes())
+		resp, _ := e.get("/set?k=a&v=x%00y")
+		if resp.StatusCode != http.StatusInternalServerError {
+			t.Fatalf("NUL in a value: status %d, want 500 from every store", resp.StatusCode)
+		}
+		if !strings.Contains(e.logs.String(), "NUL") {
+			t.Errorf("NUL refusal not explained; logs:\n%s", e.logs)
+		}
+	})
+}

@@ -12,6 +12,8 @@ const (
 	DefaultCookieName = "sessionid"
 	DefaultCookieAge  = 1209600 * time.Second // two weeks
 	DefaultCookiePath = "/"
+	// DefaultMaxSize bounds a session's stored JSON: 64 KiB.
+	DefaultMaxSize = 64 << 10
 )
 
 // Manager holds the session settings and the Store, and provides the
@@ -29,6 +31,7 @@ type Manager struct {
 	cookieSameSite       http.SameSite
 	saveEveryRequest     bool
 	expireAtBrowserClose bool
+	maxSize              int
 
 	errorHandler func(http.ResponseWriter, *http.Request, error)
 	logger       *slog.Logger
@@ -50,6 +53,7 @@ func NewManager(store Store, opts ...Option) *Manager {
 		cookiePath:     DefaultCookiePath,
 		cookieHTTPOnly: true,
 		cookieSameSite: http.SameSiteLaxMode,
+		maxSize:        DefaultMaxSize,
 		errorHandler:   DefaultErrorHandler,
 		logger:         slog.Default(),
 		now:            time.Now,
@@ -99,11 +103,18 @@ func WithExpireAtBrowserClose(on bool) Option {
 	return func(m *Manager) { m.expireAtBrowserClose = on }
 }
 
+// WithMaxSize bounds the size of a session's data, counted as the bytes of
+// its keys and JSON values (default DefaultMaxSize). A save that would grow
+// a session past it fails with an error wrapping ErrTooLarge, and nothing of
+// it is written. A size of zero or less means no bound.
+func WithMaxSize(bytes int) Option { return func(m *Manager) { m.maxSize = bytes } }
+
 // WithErrorHandler sets the handler that writes the response when the
 // session cannot be loaded or saved, in place of the handler's own
 // response. It receives the request and the error, which wraps ErrNotFound
 // when a concurrent request deleted the session, ErrInvalidValue when a
-// value could not be encoded, and the store's error otherwise. The default
+// value could not be encoded, ErrTooLarge when the session outgrew
+// WithMaxSize, and the store's error otherwise. The default
 // is DefaultErrorHandler.
 func WithErrorHandler(h func(w http.ResponseWriter, r *http.Request, err error)) Option {
 	return func(m *Manager) { m.errorHandler = h }
@@ -116,14 +127,15 @@ func WithLogger(l *slog.Logger) Option { return func(m *Manager) { m.logger = l 
 
 // DefaultErrorHandler answers 409 Conflict when a concurrent request deleted
 // the session (a sign-out, say) before this one could save its change,
-// 500 Internal Server Error when a value could not be encoded, and 503
-// Service Unavailable when the store failed.
+// 500 Internal Server Error when a value could not be encoded or the
+// session grew too large, and 503 Service Unavailable when the store
+// failed.
 func DefaultErrorHandler(w http.ResponseWriter, _ *http.Request, err error) {
 	code := http.StatusServiceUnavailable
 	switch {
 	case errors.Is(err, ErrNotFound):
 		code = http.StatusConflict
-	case errors.Is(err, ErrInvalidValue):
+	case errors.Is(err, ErrInvalidValue), errors.Is(err, ErrTooLarge):
 		code = http.StatusInternalServerError
 	}
 	http.Error(w, http.StatusText(code), code)

@@ -76,6 +76,9 @@ func (s *Session) commitLocked(status int, late bool) (*http.Cookie, error) {
 	if late && (!s.stored || s.cycled || s.expirySet) {
 		return nil, errLateChange
 	}
+	if max := s.mgr.maxSize; max > 0 && s.size() > max {
+		return nil, fmt.Errorf("runtime: save session: %d bytes, over the limit of %d: %w", s.size(), max, ErrTooLarge)
+	}
 	return s.save()
 }
 

@@ -24,6 +24,11 @@ const (
 // that session is written.
 var ErrInvalidValue = errors.New("value cannot be stored as JSON")
 
+// ErrTooLarge is wrapped by the error a save reports when the session's data
+// would exceed the manager's size limit (WithMaxSize). Nothing of that
+// session is written.
+var ErrTooLarge = errors.New("session too large")
+
 // Session is one request's view of a stored session. It keeps each key's
 // JSON as stored, records which keys the request set and deleted, and loads
 // nothing until it is first used.
@@ -371,6 +376,16 @@ func (s *Session) Err() error {
 		return s.loadErr
 	}
 	return s.setErr
+}
+
+// size returns the bytes of the session's keys and values. The caller holds
+// mu.
+func (s *Session) size() int {
+	n := 0
+	for k, v := range s.data {
+		n += len(k) + len(v)
+	}
+	return n
 }
 
 // change returns the per-key write of the keys changed since the load.
