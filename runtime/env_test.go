@@ -3,7 +3,6 @@ package runtime_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -13,7 +12,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -215,19 +213,19 @@ func (s *countingStore) Load(ctx context.Context, h runtime.TokenHash) (runtime.
 	return s.Store.Load(ctx, h)
 }
 
-func (s *countingStore) Create(ctx context.Context, h runtime.TokenHash, data map[string]json.RawMessage, exp time.Time) error {
+func (s *countingStore) Create(ctx context.Context, h runtime.TokenHash, rec runtime.Record) error {
 	s.n.Add(1)
-	return s.Store.Create(ctx, h, data, exp)
+	return s.Store.Create(ctx, h, rec)
 }
 
-func (s *countingStore) Update(ctx context.Context, h runtime.TokenHash, c runtime.Change, exp time.Time) error {
+func (s *countingStore) Update(ctx context.Context, h runtime.TokenHash, c runtime.Change) error {
 	s.n.Add(1)
-	return s.Store.Update(ctx, h, c, exp)
+	return s.Store.Update(ctx, h, c)
 }
 
-func (s *countingStore) Cycle(ctx context.Context, from, to runtime.TokenHash, c runtime.Change, exp time.Time) error {
+func (s *countingStore) Cycle(ctx context.Context, from, to runtime.TokenHash, c runtime.Change) error {
 	s.n.Add(1)
-	return s.Store.Cycle(ctx, from, to, c, exp)
+	return s.Store.Cycle(ctx, from, to, c)
 }
 
 func (s *countingStore) Delete(ctx context.Context, h runtime.TokenHash) error {

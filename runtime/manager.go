@@ -146,7 +146,7 @@ func DefaultErrorHandler(w http.ResponseWriter, _ *http.Request, err error) {
 // headers go out.
 func (m *Manager) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s := newSession(r.Context(), m, m.requestToken(r))
+		s := newSession(r.Context(), m, m.requestToken(r), r.UserAgent())
 		r = r.WithContext(contextWithSession(r.Context(), s))
 		rw := &responseWriter{ResponseWriter: w, req: r, sess: s}
 		next.ServeHTTP(rw, r)

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/sessiongen/sessiongen/runtime"
 )
@@ -609,7 +610,7 @@ func TestExpiredTokenIsNotAdopted(t *testing.T) {
 		token := e.token()
 		h, _ := runtime.HashToken(token)
 		// Let the session run out, as time would.
-		err := e.store.Update(context.Background(), h, runtime.Change{}, time.Now().Add(-time.Minute))
+		err := e.store.Update(context.Background(), h, runtime.Change{ExpiresAt: time.Now().Add(-time.Minute)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -625,6 +626,68 @@ func TestExpiredTokenIsNotAdopted(t *testing.T) {
 		}
 		if rec.Data["a"] != nil || string(rec.Data["b"]) != `"2"` {
 			t.Fatalf("new session holds %s; want only b", rec.Data)
+		}
+	})
+}
+
+func TestSignInBindsUserAndCyclesKey(t *testing.T) {
+	forEachStore(t, func(t *testing.T, kind string) {
+		mux := routes()
+		mux.HandleFunc("/signin", func(w http.ResponseWriter, r *http.Request) {
+			runtime.FromRequest(r).SignIn(r.FormValue("user"))
+		})
+		mux.HandleFunc("/whoami", func(w http.ResponseWriter, r *http.Request) {
+			s := runtime.FromRequest(r)
+			u, ok := s.BoundUser()
+			_, stored := s.Hash()
+			fmt.Fprintf(w, "%s %v %v", u, ok, stored)
+		})
+		e := newEnv(t, kind, mux)
+		_, body := e.get("/whoami")
+		wantBody(t, "before sign-in", body, " false false")
+		e.get("/set?k=cart&v=tea")
+		anonymous := e.token()
+		e.get("/signin?user=alice")
+		if e.token() == anonymous || e.token() == "" {
+			t.Fatalf("SignIn kept the token %q", anonymous)
+		}
+		_, body = e.get("/whoami")
+		wantBody(t, "after sign-in", body, "alice true true")
+		rec, err := e.stored(e.token())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec.UserID != "alice" || string(rec.Data["cart"]) != `"tea"` {
+			t.Fatalf("stored after sign-in: user %q, data %s", rec.UserID, rec.Data)
+		}
+		if !strings.HasPrefix(rec.UserAgent, "Go-http-client") {
+			t.Errorf("stored user agent %q, want the client's", rec.UserAgent)
+		}
+		if _, err := e.stored(anonymous); !errors.Is(err, runtime.ErrNotFound) {
+			t.Fatalf("pre-sign-in token still stored: %v", err)
+		}
+		e.get("/flush")
+		_, body = e.get("/whoami")
+		wantBody(t, "after sign-out", body, " false false")
+	})
+}
+
+func TestUserAgentIsBounded(t *testing.T) {
+	forEachStore(t, func(t *testing.T, kind string) {
+		e := newEnv(t, kind, routes())
+		req, _ := http.NewRequest(http.MethodGet, e.srv.URL+"/set?k=a&v=1", nil)
+		req.Header.Set("User-Agent", strings.Repeat("é", 600)) // 1200 bytes, cut mid-rune at 512
+		resp, err := e.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		rec, err := e.stored(e.token())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rec.UserAgent) > 512 || !utf8.ValidString(rec.UserAgent) || !strings.HasPrefix(rec.UserAgent, "éé") {
+			t.Fatalf("stored user agent of %d bytes, valid UTF-8 %v", len(rec.UserAgent), utf8.ValidString(rec.UserAgent))
 		}
 	})
 }

@@ -3,7 +3,6 @@ package runtime
 import (
 	"errors"
 	"fmt"
-	"maps"
 	"net/http"
 )
 
@@ -122,13 +121,15 @@ func (s *Session) save() (*http.Cookie, error) {
 	switch {
 	case s.stored && s.cycled:
 		token, h = newToken()
-		err = s.mgr.store.Cycle(s.ctx, s.hash, h, s.change(), expiresAt)
+		err = s.mgr.store.Cycle(s.ctx, s.hash, h, s.change(expiresAt))
 	case s.stored:
 		token, h = s.token, s.hash
-		err = s.mgr.store.Update(s.ctx, h, s.change(), expiresAt)
+		err = s.mgr.store.Update(s.ctx, h, s.change(expiresAt))
 	default:
 		token, h = newToken()
-		err = s.mgr.store.Create(s.ctx, h, maps.Clone(s.data), expiresAt)
+		err = s.mgr.store.Create(s.ctx, h, Record{
+			Data: s.data, ExpiresAt: expiresAt, UserID: s.userID, UserAgent: s.userAgent,
+		})
 	}
 	if errors.Is(err, ErrNotFound) {
 		// Another request deleted the session (a sign-out, say): writing
@@ -141,6 +142,7 @@ func (s *Session) save() (*http.Cookie, error) {
 		return nil, fmt.Errorf("runtime: save session: %w", err)
 	}
 	s.token, s.hash, s.hasToken, s.stored = token, h, true, true
+	s.storedUA, s.bindUser = s.userAgent, nil
 	s.changes = map[string]bool{}
 	s.modified, s.cycled, s.expirySet = false, false, false
 	return s.mgr.cookie(token, e.age(now, s.mgr.cookieAge), e.atBrowserClose(s.mgr.expireAtBrowserClose)), nil

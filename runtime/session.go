@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // testCookieKey and testCookieValue mark a session whose cookie came back,
@@ -50,6 +52,11 @@ type Session struct {
 	hash     TokenHash
 	hasToken bool
 
+	userAgent string  // of this request, as it will be stored
+	storedUA  string  // as the store had it
+	userID    string  // the user the session is bound to, or ""
+	bindUser  *string // a SignIn to save
+
 	loaded  bool  // data reflects the store (or a flush)
 	stored  bool  // a live row exists under hash
 	loadErr error // the store failed to load the session
@@ -66,10 +73,13 @@ type Session struct {
 	badKeys   map[string]bool
 }
 
+// maxUserAgent bounds the stored User-Agent, which the client chooses.
+const maxUserAgent = 512
+
 // newSession returns the session for a request whose cookie carried token
 // (empty when it carried none of a token's shape).
-func newSession(ctx context.Context, m *Manager, token string) *Session {
-	s := &Session{mgr: m, ctx: ctx}
+func newSession(ctx context.Context, m *Manager, token, userAgent string) *Session {
+	s := &Session{mgr: m, ctx: ctx, userAgent: cleanUserAgent(userAgent)}
 	if h, ok := HashToken(token); ok {
 		s.token, s.hash, s.hasToken = token, h, true
 	}
@@ -97,10 +107,25 @@ func (s *Session) load() {
 		s.loadErr = fmt.Errorf("runtime: load session: %w", err)
 	default:
 		s.stored = true
+		s.userID, s.storedUA = rec.UserID, rec.UserAgent
 		if rec.Data != nil {
 			s.data = rec.Data
 		}
 	}
+}
+
+// cleanUserAgent returns ua cut to maxUserAgent bytes of valid UTF-8,
+// without control characters.
+func cleanUserAgent(ua string) string {
+	if len(ua) > maxUserAgent {
+		ua = ua[:maxUserAgent]
+	}
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == utf8.RuneError {
+			return -1
+		}
+		return r
+	}, ua)
 }
 
 // raw returns the stored JSON of key, loading the session if need be.
@@ -240,6 +265,7 @@ func (s *Session) Flush() {
 	s.loaded = true
 	s.stored = false
 	s.loadErr = nil // the stored data is no longer wanted
+	s.userID, s.bindUser = "", nil
 	s.data = map[string]json.RawMessage{}
 	s.changes = map[string]bool{}
 	s.cycled = false
@@ -255,6 +281,39 @@ func (s *Session) CycleKey() {
 	s.load()
 	s.cycled = true
 	s.modified = true
+}
+
+// SignIn cycles the session key, as CycleKey does, and binds the session to
+// userID, kept beside the data so that a user's sessions can be listed and
+// ended together ("your devices", "sign out everywhere"). Call it when a
+// user signs in.
+func (s *Session) SignIn(userID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.load()
+	s.cycled = true
+	s.modified = true
+	s.userID = userID
+	s.bindUser = &userID
+}
+
+// BoundUser returns the user the session was bound to by SignIn, and
+// whether it is bound.
+func (s *Session) BoundUser() (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.load()
+	return s.userID, s.userID != ""
+}
+
+// Hash returns the hash under which the session is stored, and whether it
+// is stored yet. It is what stores list sessions by; the token itself is
+// never exposed.
+func (s *Session) Hash() (TokenHash, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.load()
+	return s.hash, s.stored
 }
 
 // IsEmpty reports whether the session holds no data. A session emptied by
@@ -388,10 +447,13 @@ func (s *Session) size() int {
 	return n
 }
 
-// change returns the per-key write of the keys changed since the load.
-// The caller holds mu.
-func (s *Session) change() Change {
-	c := Change{Set: map[string]json.RawMessage{}}
+// change returns the save of what changed since the load, with the new
+// expiry. The caller holds mu.
+func (s *Session) change(expiresAt time.Time) Change {
+	c := Change{Set: map[string]json.RawMessage{}, ExpiresAt: expiresAt, UserID: s.bindUser}
+	if s.userAgent != s.storedUA {
+		c.UserAgent = s.userAgent
+	}
 	for k, set := range s.changes {
 		if set {
 			c.Set[k] = s.data[k]

@@ -14,22 +14,50 @@ import (
 // ErrNotFound.
 var ErrNotFound = errors.New("session not found")
 
-// Record is a stored session as a Store returns it.
+// Record is a stored session.
 type Record struct {
 	// Data maps each stored key to its JSON encoding.
 	Data map[string]json.RawMessage
 	// ExpiresAt is when the session stops being valid.
 	ExpiresAt time.Time
+	// UserID is the user the session is bound to (Session.SignIn), or "".
+	UserID string
+	// UserAgent is the User-Agent of the request that last saved it.
+	UserAgent string
+	// CreatedAt and UpdatedAt are when the session was created and last
+	// saved, by the store's clock. Create ignores them.
+	CreatedAt, UpdatedAt time.Time
 }
 
-// Change is a per-key write: the stored data becomes
-// (data - Delete) || Set, so concurrent writes to different keys of one
-// session all survive, and keys not named here are left as they are.
+// Change is a save of a stored session: a per-key write, after which the
+// stored data is (data - Delete) || Set, so concurrent writes to different
+// keys of one session all survive and keys not named here are left as they
+// are, plus a new expiry and, optionally, new metadata.
 type Change struct {
 	// Set holds the keys to write, with their JSON encodings.
 	Set map[string]json.RawMessage
 	// Delete lists the keys to remove.
 	Delete []string
+	// ExpiresAt is the session's new expiry.
+	ExpiresAt time.Time
+	// UserID, when not nil, binds the session to *UserID ("" unbinds).
+	UserID *string
+	// UserAgent, when not "", replaces the stored user agent.
+	UserAgent string
+}
+
+// SessionInfo describes a stored session without its data, as listings of
+// a user's sessions return it.
+type SessionInfo struct {
+	// Hash is the hash of the session's token.
+	Hash TokenHash
+	// UserID is the user the session is bound to, or "".
+	UserID string
+	// UserAgent is the User-Agent of the request that last saved it.
+	UserAgent string
+	// CreatedAt, UpdatedAt and ExpiresAt are when the session was
+	// created, last saved, and will end.
+	CreatedAt, UpdatedAt, ExpiresAt time.Time
 }
 
 // Store persists sessions by the SHA-256 hash of their token; a Store never
@@ -45,18 +73,19 @@ type Change struct {
 type Store interface {
 	// Load returns the live session stored under h, or ErrNotFound.
 	Load(ctx context.Context, h TokenHash) (Record, error)
-	// Create stores a new session under h. It fails if a live session
-	// holds h already; an expired one there is replaced.
-	Create(ctx context.Context, h TokenHash, data map[string]json.RawMessage, expiresAt time.Time) error
-	// Update applies c to the live session under h and sets its expiry. It
-	// returns ErrNotFound, writing nothing, when that session no longer
-	// exists, so a request never resurrects a deleted session.
-	Update(ctx context.Context, h TokenHash, c Change, expiresAt time.Time) error
-	// Cycle moves the live session under from to to, applying c and the
-	// expiry, as one atomic step. It returns ErrNotFound, writing nothing,
-	// when the session under from no longer exists, and fails, writing
-	// nothing, when a live session holds to.
-	Cycle(ctx context.Context, from, to TokenHash, c Change, expiresAt time.Time) error
+	// Create stores a new session under h with rec's data, expiry, user
+	// and user agent. It fails if a live session holds h already; an
+	// expired one there is replaced.
+	Create(ctx context.Context, h TokenHash, rec Record) error
+	// Update applies c to the live session under h. It returns ErrNotFound,
+	// writing nothing, when that session no longer exists, so a request
+	// never resurrects a deleted session.
+	Update(ctx context.Context, h TokenHash, c Change) error
+	// Cycle moves the live session under from to to, applying c, as one
+	// atomic step. It returns ErrNotFound, writing nothing, when the
+	// session under from no longer exists, and fails, writing nothing, when
+	// a live session holds to.
+	Cycle(ctx context.Context, from, to TokenHash, c Change) error
 	// Delete removes the session under h. Deleting a missing session is not
 	// an error.
 	Delete(ctx context.Context, h TokenHash) error

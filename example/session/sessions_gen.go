@@ -169,6 +169,20 @@ func (sess *Session) CycleKey() {
 	sess.s.CycleKey()
 }
 
+// SignIn cycles the session key, as CycleKey does, and binds the session to
+// userID, kept beside the data so that a user's sessions can be listed and
+// ended together ("your devices", "sign out everywhere"). Call it when a user
+// signs in.
+func (sess *Session) SignIn(userID string) {
+	sess.s.SignIn(userID)
+}
+
+// BoundUser returns the user the session was bound to by SignIn, and whether
+// it is bound.
+func (sess *Session) BoundUser() (string, bool) {
+	return sess.s.BoundUser()
+}
+
 // IsEmpty reports whether the session holds no data. A session emptied by the
 // handler is deleted, and its cookie expired, when the request ends.
 func (sess *Session) IsEmpty() bool {

@@ -18,6 +18,7 @@ const (
 	Duration TypeRef = "time.Duration"
 	Time     TypeRef = "time.Time"
 	Expiry   TypeRef = "runtime.Expiry"
+	String   TypeRef = "string"
 )
 
 // Method is a lifecycle method of the generated session type. It forwards to
@@ -27,11 +28,16 @@ type Method struct {
 	Name string
 	// Params are its parameters.
 	Params []Param
-	// Result is its result type, or "" for none.
-	Result TypeRef
+	// Results are its result types, none for none.
+	Results []TypeRef
 	// Doc is its doc comment, starting with the name.
 	Doc string
 }
+
+// NotForwarded lists the exported methods of runtime.Session that the
+// generated type deliberately leaves out: applications that need them
+// reach the runtime session with runtime.FromRequest.
+var NotForwarded = []string{"Hash"}
 
 // Lifecycle lists the lifecycle methods of the generated session type in
 // the order they are generated.
@@ -47,8 +53,20 @@ var Lifecycle = []Method{
 			"when the session is saved. Call it when a user signs in.",
 	},
 	{
-		Name:   "IsEmpty",
-		Result: Bool,
+		Name:   "SignIn",
+		Params: []Param{{Name: "userID", Type: String}},
+		Doc: "SignIn cycles the session key, as CycleKey does, and binds the session to userID, kept beside " +
+			"the data so that a user's sessions can be listed and ended together (\"your devices\", " +
+			"\"sign out everywhere\"). Call it when a user signs in.",
+	},
+	{
+		Name:    "BoundUser",
+		Results: []TypeRef{String, Bool},
+		Doc:     "BoundUser returns the user the session was bound to by SignIn, and whether it is bound.",
+	},
+	{
+		Name:    "IsEmpty",
+		Results: []TypeRef{Bool},
 		Doc: "IsEmpty reports whether the session holds no data. A session emptied by the handler is " +
 			"deleted, and its cookie expired, when the request ends.",
 	},
@@ -59,19 +77,19 @@ var Lifecycle = []Method{
 			"runtime.ExpireAtBrowserClose() or runtime.ExpireDefault(). It takes effect when the session is saved.",
 	},
 	{
-		Name:   "ExpiryAge",
-		Result: Duration,
-		Doc:    "ExpiryAge returns how long from now the session will last once saved.",
+		Name:    "ExpiryAge",
+		Results: []TypeRef{Duration},
+		Doc:     "ExpiryAge returns how long from now the session will last once saved.",
 	},
 	{
-		Name:   "ExpiryDate",
-		Result: Time,
-		Doc:    "ExpiryDate returns when the session will end if it is saved now.",
+		Name:    "ExpiryDate",
+		Results: []TypeRef{Time},
+		Doc:     "ExpiryDate returns when the session will end if it is saved now.",
 	},
 	{
-		Name:   "ExpiresAtBrowserClose",
-		Result: Bool,
-		Doc:    "ExpiresAtBrowserClose reports whether the session's cookie lasts only until the browser closes.",
+		Name:    "ExpiresAtBrowserClose",
+		Results: []TypeRef{Bool},
+		Doc:     "ExpiresAtBrowserClose reports whether the session's cookie lasts only until the browser closes.",
 	},
 	{
 		Name: "SetTestCookie",
@@ -79,8 +97,8 @@ var Lifecycle = []Method{
 			"sent the cookie back.",
 	},
 	{
-		Name:   "TestCookieWorked",
-		Result: Bool,
+		Name:    "TestCookieWorked",
+		Results: []TypeRef{Bool},
 		Doc: "TestCookieWorked reports whether the marker of SetTestCookie came back, that is, whether " +
 			"the browser accepts cookies.",
 	},
@@ -94,8 +112,8 @@ var Lifecycle = []Method{
 			"refreshes its expiry and cookie.",
 	},
 	{
-		Name:   "Err",
-		Result: Error,
+		Name:    "Err",
+		Results: []TypeRef{Error},
 		Doc: "Err loads the session if it is not loaded yet and returns the error that will replace the " +
 			"response: the store failed to load it, or a value could not be encoded. Handlers need not " +
 			"check it; it lets one stop early.",

@@ -27,11 +27,33 @@ func TestLifecycleMatchesRuntime(t *testing.T) {
 				t.Errorf("%s parameter %d is %s, want %s", m.Name, i, got, p.Type)
 			}
 		}
-		switch {
-		case m.Result == "" && ft.NumOut() != 0:
-			t.Errorf("%s returns %d results, want none", m.Name, ft.NumOut())
-		case m.Result != "" && (ft.NumOut() != 1 || ft.Out(0).String() != string(m.Result)):
-			t.Errorf("%s returns %v, want %s", m.Name, ft, m.Result)
+		if ft.NumOut() != len(m.Results) {
+			t.Errorf("%s returns %d results, want %d", m.Name, ft.NumOut(), len(m.Results))
+			continue
+		}
+		for i, r := range m.Results {
+			if got := ft.Out(i).String(); got != string(r) {
+				t.Errorf("%s result %d is %s, want %s", m.Name, i, got, r)
+			}
+		}
+	}
+}
+
+// TestRuntimeMethodsAreForwarded checks the other way: every exported
+// method of runtime.Session is forwarded or deliberately left out, so a new
+// lifecycle method cannot be forgotten by the generator.
+func TestRuntimeMethodsAreForwarded(t *testing.T) {
+	known := map[string]bool{}
+	for _, m := range Lifecycle {
+		known[m.Name] = true
+	}
+	for _, name := range NotForwarded {
+		known[name] = true
+	}
+	typ := reflect.TypeFor[*runtime.Session]()
+	for i := range typ.NumMethod() {
+		if name := typ.Method(i).Name; !known[name] {
+			t.Errorf("runtime.Session.%s is neither in Lifecycle nor in NotForwarded", name)
 		}
 	}
 }

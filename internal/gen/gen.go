@@ -102,11 +102,18 @@ func lifecycleMethod(f *jen.File, m api.Method) {
 	call := inner().Dot(m.Name).Call(args...)
 	f.Comment(wrap(m.Doc))
 	fn := f.Func().Params(receiver()).Id(m.Name).Params(params...)
-	if m.Result == "" {
-		fn.Block(call)
-		return
+	var results []jen.Code
+	for _, r := range m.Results {
+		results = append(results, typeRef(r))
 	}
-	fn.Add(typeRef(m.Result)).Block(jen.Return(call))
+	switch len(results) {
+	case 0:
+		fn.Block(call)
+	case 1:
+		fn.Add(results[0]).Block(jen.Return(call))
+	default:
+		fn.Parens(jen.List(results...)).Block(jen.Return(call))
+	}
 }
 
 // typeRef returns the code of a lifecycle signature's type.
@@ -114,6 +121,8 @@ func typeRef(t api.TypeRef) jen.Code {
 	switch t {
 	case api.Bool:
 		return jen.Bool()
+	case api.String:
+		return jen.String()
 	case api.Error:
 		return jen.Error()
 	case api.Duration:

@@ -6,17 +6,30 @@ import (
 	"fmt"
 	"maps"
 	"time"
+
+	"github.com/sessiongen/sessiongen/runtime"
 )
 
-// apply returns sess with the per-key write (data - del) || set and the new
-// expiry. It builds a new map, so a Record handed out earlier is unchanged.
-func apply(sess session, set map[string]json.RawMessage, del []string, expiresAt time.Time) session {
+// apply returns sess after the save c, whose Set values are already
+// copied: the per-key write (data - c.Delete) || set, the new expiry and
+// metadata. It builds a new map, so a Record handed out earlier is
+// unchanged.
+func apply(sess session, set map[string]json.RawMessage, c runtime.Change, now time.Time) session {
 	data := maps.Clone(sess.data)
-	for _, k := range del {
+	for _, k := range c.Delete {
 		delete(data, k)
 	}
 	maps.Copy(data, set)
-	return session{data: data, expiresAt: storedTime(expiresAt)}
+	sess.data = data
+	sess.expiresAt = storedTime(c.ExpiresAt)
+	sess.updatedAt = storedTime(now)
+	if c.UserID != nil {
+		sess.userID = *c.UserID
+	}
+	if c.UserAgent != "" {
+		sess.userAgent = c.UserAgent
+	}
+	return sess
 }
 
 // copyJSON returns a copy of m that shares no memory with it, each value

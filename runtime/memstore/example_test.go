@@ -20,10 +20,10 @@ func Example() {
 	h, _ := runtime.HashToken("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
 	expires := time.Now().Add(time.Hour)
 
-	_ = store.Create(ctx, h, map[string]json.RawMessage{"theme": json.RawMessage(`"dark"`)}, expires)
+	_ = store.Create(ctx, h, runtime.Record{Data: map[string]json.RawMessage{"theme": json.RawMessage(`"dark"`)}, ExpiresAt: expires})
 	// One request sets cart_items while another deletes theme.
-	_ = store.Update(ctx, h, runtime.Change{Set: map[string]json.RawMessage{"cart_items": json.RawMessage(`[1,2]`)}}, expires)
-	_ = store.Update(ctx, h, runtime.Change{Delete: []string{"theme"}}, expires)
+	_ = store.Update(ctx, h, runtime.Change{Set: map[string]json.RawMessage{"cart_items": json.RawMessage(`[1,2]`)}, ExpiresAt: expires})
+	_ = store.Update(ctx, h, runtime.Change{Delete: []string{"theme"}, ExpiresAt: expires})
 
 	rec, _ := store.Load(ctx, h)
 	fmt.Printf("%s\n", rec.Data["cart_items"])

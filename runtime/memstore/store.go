@@ -26,8 +26,22 @@ type Store struct {
 
 // session is one stored session. Its data is never shared with a caller.
 type session struct {
-	data      map[string]json.RawMessage
-	expiresAt time.Time
+	data                 map[string]json.RawMessage
+	expiresAt            time.Time
+	userID, userAgent    string
+	createdAt, updatedAt time.Time
+}
+
+// record returns a copy of sess for a caller.
+func (sess session) record() runtime.Record {
+	return runtime.Record{
+		Data:      cloneData(sess.data),
+		ExpiresAt: sess.expiresAt,
+		UserID:    sess.userID,
+		UserAgent: sess.userAgent,
+		CreatedAt: sess.createdAt,
+		UpdatedAt: sess.updatedAt,
+	}
 }
 
 var _ runtime.Store = (*Store)(nil)
@@ -70,17 +84,17 @@ func (s *Store) Load(ctx context.Context, h runtime.TokenHash) (runtime.Record, 
 	if !ok {
 		return runtime.Record{}, runtime.ErrNotFound
 	}
-	return runtime.Record{Data: cloneData(sess.data), ExpiresAt: sess.expiresAt}, nil
+	return sess.record(), nil
 }
 
-// Create stores a copy of data under h. It replaces an expired session
-// under h, and fails if a live one holds it. Each value of data must be
-// valid JSON.
-func (s *Store) Create(ctx context.Context, h runtime.TokenHash, data map[string]json.RawMessage, expiresAt time.Time) error {
+// Create stores a copy of rec under h. It replaces an expired session
+// under h, and fails if a live one holds it. Each value of rec.Data must
+// be valid JSON.
+func (s *Store) Create(ctx context.Context, h runtime.TokenHash, rec runtime.Record) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("memstore: create session: %w", err)
 	}
-	own, err := copyJSON(data)
+	own, err := copyJSON(rec.Data)
 	if err != nil {
 		return fmt.Errorf("memstore: create session: %w", err)
 	}
@@ -89,15 +103,19 @@ func (s *Store) Create(ctx context.Context, h runtime.TokenHash, data map[string
 	if _, ok := s.live(h); ok {
 		return fmt.Errorf("memstore: create session: %w", errLiveSession)
 	}
-	s.sessions[h] = session{data: own, expiresAt: storedTime(expiresAt)}
+	now := storedTime(s.now())
+	s.sessions[h] = session{
+		data: own, expiresAt: storedTime(rec.ExpiresAt), userID: rec.UserID, userAgent: rec.UserAgent,
+		createdAt: now, updatedAt: now,
+	}
 	return nil
 }
 
-// Update applies c to the live session under h and sets its expiry: the
-// stored data becomes (data - c.Delete) || c.Set. It returns
+// Update applies c to the live session under h: the stored data becomes
+// (data - c.Delete) || c.Set. It returns
 // runtime.ErrNotFound, writing nothing, when there is no live session
 // under h.
-func (s *Store) Update(ctx context.Context, h runtime.TokenHash, c runtime.Change, expiresAt time.Time) error {
+func (s *Store) Update(ctx context.Context, h runtime.TokenHash, c runtime.Change) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("memstore: update session: %w", err)
 	}
@@ -111,15 +129,15 @@ func (s *Store) Update(ctx context.Context, h runtime.TokenHash, c runtime.Chang
 	if !ok {
 		return runtime.ErrNotFound
 	}
-	s.sessions[h] = apply(sess, set, c.Delete, expiresAt)
+	s.sessions[h] = apply(sess, set, c, s.now())
 	return nil
 }
 
-// Cycle moves the live session under from to to, applying c and the
-// expiry as Update does, as one step. It returns runtime.ErrNotFound,
+// Cycle moves the live session under from to to, applying c as Update
+// does, as one step. It returns runtime.ErrNotFound,
 // writing nothing, when there is no live session under from, and an error
 // when a live session holds to.
-func (s *Store) Cycle(ctx context.Context, from, to runtime.TokenHash, c runtime.Change, expiresAt time.Time) error {
+func (s *Store) Cycle(ctx context.Context, from, to runtime.TokenHash, c runtime.Change) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("memstore: cycle session: %w", err)
 	}
@@ -137,7 +155,7 @@ func (s *Store) Cycle(ctx context.Context, from, to runtime.TokenHash, c runtime
 		return fmt.Errorf("memstore: cycle session: %w", errLiveSession)
 	}
 	delete(s.sessions, from)
-	s.sessions[to] = apply(sess, set, c.Delete, expiresAt)
+	s.sessions[to] = apply(sess, set, c, s.now())
 	return nil
 }
 
@@ -153,13 +171,32 @@ func (s *Store) Delete(ctx context.Context, h runtime.TokenHash) error {
 	return nil
 }
 
-// DeleteExpired removes every expired session from memory and returns how
-// many it removed.
-func (s *Store) DeleteExpired() int {
+// DeleteExpired removes expired sessions from memory, at most batchSize
+// under one hold of the lock (all at once if batchSize <= 0), and returns
+// how many it removed. Its signature is pgstore's, so one janitor can
+// drive either store.
+func (s *Store) DeleteExpired(ctx context.Context, batchSize int) (int64, error) {
+	var total int64
+	for {
+		if err := ctx.Err(); err != nil {
+			return total, fmt.Errorf("memstore: delete expired sessions: %w", err)
+		}
+		n := s.deleteExpiredBatch(batchSize)
+		total += int64(n)
+		if batchSize <= 0 || n < batchSize {
+			return total, nil
+		}
+	}
+}
+
+func (s *Store) deleteExpiredBatch(batchSize int) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0
 	for h := range s.sessions {
+		if batchSize > 0 && n == batchSize {
+			break
+		}
 		if _, ok := s.live(h); !ok {
 			delete(s.sessions, h)
 			n++

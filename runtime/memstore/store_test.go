@@ -36,7 +36,7 @@ func TestClockExpiresSessions(t *testing.T) {
 	s := memstore.New(memstore.WithClock(c.Now))
 	ctx := context.Background()
 	h := runtime.TokenHash{1}
-	if err := s.Create(ctx, h, map[string]json.RawMessage{"a": json.RawMessage("1")}, c.Now().Add(time.Minute)); err != nil {
+	if err := s.Create(ctx, h, runtime.Record{Data: map[string]json.RawMessage{"a": json.RawMessage("1")}, ExpiresAt: c.Now().Add(time.Minute)}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Load(ctx, h); err != nil {
@@ -56,7 +56,7 @@ func TestDeleteExpiredAndLen(t *testing.T) {
 	ctx := context.Background()
 	for i := range 5 {
 		exp := c.Now().Add(time.Duration(i+1) * time.Minute) // 1..5 minutes
-		if err := s.Create(ctx, runtime.TokenHash{byte(i)}, nil, exp); err != nil {
+		if err := s.Create(ctx, runtime.TokenHash{byte(i)}, runtime.Record{Data: nil, ExpiresAt: exp}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -67,13 +67,16 @@ func TestDeleteExpiredAndLen(t *testing.T) {
 	if n := s.Len(); n != 3 {
 		t.Errorf("Len after 2 expired = %d, want 3", n)
 	}
-	if n := s.DeleteExpired(); n != 2 {
-		t.Errorf("DeleteExpired = %d, want 2", n)
+	if n, err := s.DeleteExpired(ctx, 1); n != 2 || err != nil {
+		t.Errorf("DeleteExpired in batches of 1 = %d, %v; want 2", n, err)
 	}
-	if n := s.DeleteExpired(); n != 0 {
-		t.Errorf("second DeleteExpired = %d, want 0", n)
+	if n, err := s.DeleteExpired(ctx, 0); n != 0 || err != nil {
+		t.Errorf("second DeleteExpired = %d, %v; want 0", n, err)
 	}
 	if n := s.Len(); n != 3 {
 		t.Errorf("Len = %d, want 3", n)
 	}
 }
+
+// Both stores offer what a "your devices" page needs.
+var _ storetest.UserStore = (*memstore.Store)(nil)

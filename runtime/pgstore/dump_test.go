@@ -37,16 +37,16 @@ func TestDumpHoldsNoToken(t *testing.T) {
 	for i, h := range hashes {
 		old := h
 		if i%2 == 1 { // half of them cycled, as at sign-in
-			if err := s.Create(ctx, runtime.TokenHash{byte(i)}, nil, time.Now().Add(time.Hour)); err != nil {
+			if err := s.Create(ctx, runtime.TokenHash{byte(i)}, runtime.Record{Data: nil, ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
 				t.Fatal(err)
 			}
 			old = runtime.TokenHash{byte(i)}
-			if err := s.Cycle(ctx, old, h, runtime.Change{Set: map[string]json.RawMessage{"user_id": json.RawMessage(`42`)}}, time.Now().Add(time.Hour)); err != nil {
+			if err := s.Cycle(ctx, old, h, runtime.Change{Set: map[string]json.RawMessage{"user_id": json.RawMessage(`42`)}, ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
 				t.Fatal(err)
 			}
 			continue
 		}
-		if err := s.Create(ctx, h, map[string]json.RawMessage{"user_id": json.RawMessage(`42`)}, time.Now().Add(time.Hour)); err != nil {
+		if err := s.Create(ctx, h, runtime.Record{Data: map[string]json.RawMessage{"user_id": json.RawMessage(`42`)}, ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 	}

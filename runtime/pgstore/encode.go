@@ -33,3 +33,19 @@ func encodeChange(c runtime.Change) (set []byte, del []string, err error) {
 	}
 	return set, del, nil
 }
+
+// nonEmpty returns a pointer to s, or nil (SQL NULL) for "".
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// deref returns *p, or "" for nil.
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}

@@ -85,7 +85,7 @@ func ExampleStore_DeleteExpired() {
 	}
 	store := pgstore.New(pool)
 	h, _ := runtime.HashToken("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
-	if err := store.Create(ctx, h, nil, time.Now().Add(-time.Minute)); err != nil {
+	if err := store.Create(ctx, h, runtime.Record{Data: nil, ExpiresAt: time.Now().Add(-time.Minute)}); err != nil {
 		log.Fatal(err)
 	}
 

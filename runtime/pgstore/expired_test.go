@@ -68,7 +68,7 @@ func TestDeleteExpired(t *testing.T) {
 			var live []runtime.TokenHash
 			for i := range 5 {
 				h := runtime.TokenHash{byte(i + 1)}
-				if err := s.Create(ctx, h, nil, time.Now().Add(time.Hour)); err != nil {
+				if err := s.Create(ctx, h, runtime.Record{Data: nil, ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
 					t.Fatal(err)
 				}
 				live = append(live, h)

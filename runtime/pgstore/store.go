@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -46,18 +45,27 @@ func (s *Store) Load(ctx context.Context, h runtime.TokenHash) (runtime.Record, 
 	if err := json.Unmarshal(row.Data, &data); err != nil {
 		return runtime.Record{}, fmt.Errorf("pgstore: load session: decode data: %w", err)
 	}
-	return runtime.Record{Data: data, ExpiresAt: row.ExpiresAt}, nil
+	return runtime.Record{
+		Data:      data,
+		ExpiresAt: row.ExpiresAt,
+		UserID:    deref(row.UserID),
+		UserAgent: row.UserAgent,
+		CreatedAt: row.CreatedAt,
+		UpdatedAt: row.UpdatedAt,
+	}, nil
 }
 
 // Create stores a new session under h. It replaces an expired session
-// under h, and fails if a live one holds it. Each value of data must be
-// valid JSON.
-func (s *Store) Create(ctx context.Context, h runtime.TokenHash, data map[string]json.RawMessage, expiresAt time.Time) error {
-	enc, err := encodeObject(data)
+// under h, and fails if a live one holds it. Each value of rec.Data must
+// be valid JSON.
+func (s *Store) Create(ctx context.Context, h runtime.TokenHash, rec runtime.Record) error {
+	enc, err := encodeObject(rec.Data)
 	if err != nil {
 		return fmt.Errorf("pgstore: create session: %w", err)
 	}
-	n, err := s.q.CreateSession(ctx, db.CreateSessionParams{TokenHash: h[:], Data: enc, ExpiresAt: expiresAt})
+	n, err := s.q.CreateSession(ctx, db.CreateSessionParams{
+		TokenHash: h[:], Data: enc, ExpiresAt: rec.ExpiresAt, UserID: nonEmpty(rec.UserID), UserAgent: rec.UserAgent,
+	})
 	if err != nil {
 		return fmt.Errorf("pgstore: create session: %w", err)
 	}
@@ -67,17 +75,18 @@ func (s *Store) Create(ctx context.Context, h runtime.TokenHash, data map[string
 	return nil
 }
 
-// Update applies c to the live session under h and sets its expiry, in one
-// statement: the stored data becomes (data - c.Delete) || c.Set. It returns
+// Update applies c to the live session under h, in one statement: the
+// stored data becomes (data - c.Delete) || c.Set. It returns
 // runtime.ErrNotFound, writing nothing, when there is no live session
 // under h.
-func (s *Store) Update(ctx context.Context, h runtime.TokenHash, c runtime.Change, expiresAt time.Time) error {
+func (s *Store) Update(ctx context.Context, h runtime.TokenHash, c runtime.Change) error {
 	set, del, err := encodeChange(c)
 	if err != nil {
 		return fmt.Errorf("pgstore: update session: %w", err)
 	}
 	n, err := s.q.UpdateSession(ctx, db.UpdateSessionParams{
-		Deleted: del, Changed: set, ExpiresAt: expiresAt, TokenHash: h[:],
+		Deleted: del, Changed: set, ExpiresAt: c.ExpiresAt, TokenHash: h[:],
+		SetUser: c.UserID != nil, UserID: nonEmpty(deref(c.UserID)), UserAgent: nonEmpty(c.UserAgent),
 	})
 	if err != nil {
 		return fmt.Errorf("pgstore: update session: %w", err)
@@ -88,17 +97,18 @@ func (s *Store) Update(ctx context.Context, h runtime.TokenHash, c runtime.Chang
 	return nil
 }
 
-// Cycle moves the live session under from to to, applying c and the
-// expiry as Update does, in one statement. It returns runtime.ErrNotFound,
+// Cycle moves the live session under from to to, applying c as Update
+// does, in one statement. It returns runtime.ErrNotFound,
 // writing nothing, when there is no live session under from, and an error
 // when any row already holds to.
-func (s *Store) Cycle(ctx context.Context, from, to runtime.TokenHash, c runtime.Change, expiresAt time.Time) error {
+func (s *Store) Cycle(ctx context.Context, from, to runtime.TokenHash, c runtime.Change) error {
 	set, del, err := encodeChange(c)
 	if err != nil {
 		return fmt.Errorf("pgstore: cycle session: %w", err)
 	}
 	n, err := s.q.CycleSession(ctx, db.CycleSessionParams{
-		NewTokenHash: to[:], Deleted: del, Changed: set, ExpiresAt: expiresAt, OldTokenHash: from[:],
+		NewTokenHash: to[:], Deleted: del, Changed: set, ExpiresAt: c.ExpiresAt, OldTokenHash: from[:],
+		SetUser: c.UserID != nil, UserID: nonEmpty(deref(c.UserID)), UserAgent: nonEmpty(c.UserAgent),
 	})
 	if err != nil {
 		return fmt.Errorf("pgstore: cycle session: %w", err)

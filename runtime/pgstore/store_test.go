@@ -48,13 +48,13 @@ var storeOps = []struct {
 		return err
 	}},
 	{"Create", "pgstore: create session: ", func(ctx context.Context, s *pgstore.Store) error {
-		return s.Create(ctx, runtime.TokenHash{1}, nil, time.Now().Add(time.Hour))
+		return s.Create(ctx, runtime.TokenHash{1}, runtime.Record{Data: nil, ExpiresAt: time.Now().Add(time.Hour)})
 	}},
 	{"Update", "pgstore: update session: ", func(ctx context.Context, s *pgstore.Store) error {
-		return s.Update(ctx, runtime.TokenHash{1}, runtime.Change{}, time.Now().Add(time.Hour))
+		return s.Update(ctx, runtime.TokenHash{1}, runtime.Change{ExpiresAt: time.Now().Add(time.Hour)})
 	}},
 	{"Cycle", "pgstore: cycle session: ", func(ctx context.Context, s *pgstore.Store) error {
-		return s.Cycle(ctx, runtime.TokenHash{1}, runtime.TokenHash{2}, runtime.Change{}, time.Now().Add(time.Hour))
+		return s.Cycle(ctx, runtime.TokenHash{1}, runtime.TokenHash{2}, runtime.Change{ExpiresAt: time.Now().Add(time.Hour)})
 	}},
 	{"Delete", "pgstore: delete session: ", func(ctx context.Context, s *pgstore.Store) error {
 		return s.Delete(ctx, runtime.TokenHash{1})
@@ -115,7 +115,7 @@ func TestOnlyJSONObjectsGetIn(t *testing.T) {
 	ctx := context.Background()
 
 	h := runtime.TokenHash{7}
-	err := s.Create(ctx, h, map[string]json.RawMessage{"a": json.RawMessage(`{"unterminated": `)}, time.Now().Add(time.Hour))
+	err := s.Create(ctx, h, runtime.Record{Data: map[string]json.RawMessage{"a": json.RawMessage(`{"unterminated": `)}, ExpiresAt: time.Now().Add(time.Hour)})
 	wantWrappedFailure(t, err, "pgstore: create session: ")
 
 	// Whatever writes to the table, the column types and checks hold.
@@ -139,3 +139,6 @@ func TestOnlyJSONObjectsGetIn(t *testing.T) {
 		t.Errorf("%d rows in the table, want 0", n)
 	}
 }
+
+// Both stores offer what a "your devices" page needs.
+var _ storetest.UserStore = (*pgstore.Store)(nil)

@@ -27,7 +27,7 @@ var concurrencyTests = []test{
 			want[k] = json.RawMessage(fmt.Sprint(i))
 			wg.Go(func() {
 				c := runtime.Change{Set: data(k, fmt.Sprint(i))}
-				if err := s.Update(context.Background(), h, c, exp); err != nil {
+				if err := s.Update(context.Background(), h, withExpiry(c, exp)); err != nil {
 					errs <- fmt.Errorf("update of %s: %w", k, err)
 				}
 			})
@@ -47,7 +47,7 @@ var concurrencyTests = []test{
 		for i := range writers {
 			wg.Go(func() {
 				c := runtime.Change{Set: data(fmt.Sprintf("k%02d", i), "1")}
-				if err := s.Update(context.Background(), h, c, live()); err != nil && !errors.Is(err, runtime.ErrNotFound) {
+				if err := s.Update(context.Background(), h, withExpiry(c, live())); err != nil && !errors.Is(err, runtime.ErrNotFound) {
 					errs <- fmt.Errorf("update: %w", err)
 				}
 			})
@@ -75,7 +75,7 @@ var concurrencyTests = []test{
 		var wg sync.WaitGroup
 		for i, h := range hashes {
 			wg.Go(func() {
-				if err := s.Create(context.Background(), h, data("i", fmt.Sprint(i)), exp); err != nil {
+				if err := s.Create(context.Background(), h, runtime.Record{Data: data("i", fmt.Sprint(i)), ExpiresAt: exp}); err != nil {
 					t.Errorf("Create: %v", err)
 				}
 			})

@@ -45,14 +45,14 @@ var createTests = []test{
 	{"CreateOverLiveFails", func(t *testing.T, s runtime.Store) {
 		exp := live()
 		h := create(t, s, data("a", "1"), exp)
-		err := s.Create(context.Background(), h, data("b", "2"), live())
+		err := s.Create(context.Background(), h, runtime.Record{Data: data("b", "2"), ExpiresAt: live()})
 		wantFailure(t, "Create over a live session", err)
 		wantRecord(t, s, h, data("a", "1"), exp)
 	}},
 	{"CreateOverExpired", func(t *testing.T, s runtime.Store) {
 		h := create(t, s, data("a", "1"), expired())
 		exp := live()
-		if err := s.Create(context.Background(), h, data("b", "2"), exp); err != nil {
+		if err := s.Create(context.Background(), h, runtime.Record{Data: data("b", "2"), ExpiresAt: exp}); err != nil {
 			t.Fatalf("Create over an expired session: %v", err)
 		}
 		wantRecord(t, s, h, data("b", "2"), exp)
@@ -60,7 +60,7 @@ var createTests = []test{
 	{"CreateInvalidJSON", func(t *testing.T, s runtime.Store) {
 		for _, bad := range []string{`{not json`, `"unterminated`, `1 2`, ``} {
 			h := newHash(t)
-			err := s.Create(context.Background(), h, data("ok", "1", "bad", bad), live())
+			err := s.Create(context.Background(), h, runtime.Record{Data: data("ok", "1", "bad", bad), ExpiresAt: live()})
 			wantFailure(t, "Create with value "+bad, err)
 			wantAbsent(t, s, h)
 		}

@@ -14,7 +14,7 @@ var cycleTests = []test{
 		next := newHash(t)
 		exp := live().Add(time.Hour)
 		c := runtime.Change{Set: data("c", `[3]`), Delete: []string{"a"}}
-		if err := s.Cycle(context.Background(), old, next, c, exp); err != nil {
+		if err := s.Cycle(context.Background(), old, next, withExpiry(c, exp)); err != nil {
 			t.Fatalf("Cycle: %v", err)
 		}
 		wantAbsent(t, s, old)
@@ -24,7 +24,7 @@ var cycleTests = []test{
 		old := create(t, s, data("a", `1`), live())
 		next := newHash(t)
 		exp := live()
-		if err := s.Cycle(context.Background(), old, next, runtime.Change{}, exp); err != nil {
+		if err := s.Cycle(context.Background(), old, next, runtime.Change{ExpiresAt: exp}); err != nil {
 			t.Fatalf("Cycle: %v", err)
 		}
 		wantAbsent(t, s, old)
@@ -32,7 +32,7 @@ var cycleTests = []test{
 	}},
 	{"CycleMissing", func(t *testing.T, s runtime.Store) {
 		old, next := newHash(t), newHash(t)
-		err := s.Cycle(context.Background(), old, next, runtime.Change{Set: data("a", "1")}, live())
+		err := s.Cycle(context.Background(), old, next, runtime.Change{Set: data("a", "1"), ExpiresAt: live()})
 		wantNotFound(t, "Cycle", err)
 		wantAbsent(t, s, old)
 		wantAbsent(t, s, next)
@@ -40,7 +40,7 @@ var cycleTests = []test{
 	{"CycleExpired", func(t *testing.T, s runtime.Store) {
 		old := create(t, s, data("a", "1"), expired())
 		next := newHash(t)
-		err := s.Cycle(context.Background(), old, next, runtime.Change{Set: data("b", "2")}, live())
+		err := s.Cycle(context.Background(), old, next, runtime.Change{Set: data("b", "2"), ExpiresAt: live()})
 		wantNotFound(t, "Cycle", err)
 		wantAbsent(t, s, old)
 		wantAbsent(t, s, next)
@@ -49,7 +49,7 @@ var cycleTests = []test{
 		exp := live()
 		a := create(t, s, data("a", "1"), exp)
 		b := create(t, s, data("b", "2"), exp)
-		err := s.Cycle(context.Background(), a, b, runtime.Change{Set: data("c", "3")}, live())
+		err := s.Cycle(context.Background(), a, b, runtime.Change{Set: data("c", "3"), ExpiresAt: live()})
 		wantFailure(t, "Cycle onto a live session", err)
 		wantRecord(t, s, a, data("a", "1"), exp)
 		wantRecord(t, s, b, data("b", "2"), exp)
@@ -58,7 +58,7 @@ var cycleTests = []test{
 		exp := live()
 		old := create(t, s, data("a", "1"), exp)
 		next := newHash(t)
-		err := s.Cycle(context.Background(), old, next, runtime.Change{Set: data("bad", `nope`)}, live())
+		err := s.Cycle(context.Background(), old, next, runtime.Change{Set: data("bad", `nope`), ExpiresAt: live()})
 		wantFailure(t, "Cycle with invalid JSON", err)
 		wantRecord(t, s, old, data("a", "1"), exp)
 		wantAbsent(t, s, next)

@@ -17,8 +17,8 @@ var deleteTests = []test{
 		wantAbsent(t, s, h)
 		// A request that loaded the session before it was deleted must
 		// not bring it back.
-		wantNotFound(t, "Update after Delete", s.Update(ctx, h, runtime.Change{Set: data("b", "2")}, live()))
-		wantNotFound(t, "Cycle after Delete", s.Cycle(ctx, h, newHash(t), runtime.Change{}, live()))
+		wantNotFound(t, "Update after Delete", s.Update(ctx, h, runtime.Change{Set: data("b", "2"), ExpiresAt: live()}))
+		wantNotFound(t, "Cycle after Delete", s.Cycle(ctx, h, newHash(t), runtime.Change{ExpiresAt: live()}))
 		wantAbsent(t, s, h)
 	}},
 	{"DeleteMissing", func(t *testing.T, s runtime.Store) {
@@ -33,7 +33,7 @@ var deleteTests = []test{
 			t.Fatalf("Delete of an expired session: %v", err)
 		}
 		exp := live()
-		if err := s.Create(ctx, h, data("b", "2"), exp); err != nil {
+		if err := s.Create(ctx, h, runtime.Record{Data: data("b", "2"), ExpiresAt: exp}); err != nil {
 			t.Fatalf("Create after Delete: %v", err)
 		}
 		wantRecord(t, s, h, data("b", "2"), exp)

@@ -47,7 +47,7 @@ func data(kv ...string) map[string]json.RawMessage {
 func create(t *testing.T, s runtime.Store, d map[string]json.RawMessage, expiresAt time.Time) runtime.TokenHash {
 	t.Helper()
 	h := newHash(t)
-	if err := s.Create(context.Background(), h, d, expiresAt); err != nil {
+	if err := s.Create(context.Background(), h, runtime.Record{Data: d, ExpiresAt: expiresAt}); err != nil {
 		t.Fatalf("Create: %v", err)
 	}
 	return h
@@ -186,4 +186,10 @@ func show(m map[string]json.RawMessage) string {
 	}
 	b.WriteByte('}')
 	return b.String()
+}
+
+// withExpiry returns c with its expiry set to exp.
+func withExpiry(c runtime.Change, exp time.Time) runtime.Change {
+	c.ExpiresAt = exp
+	return c
 }

@@ -42,8 +42,8 @@ var loadTests = []test{
 			err  func() error
 		}{
 			{"Load", func() error { _, err := s.Load(ctx, h); return err }},
-			{"Update", func() error { return s.Update(ctx, h, runtime.Change{}, live()) }},
-			{"Cycle", func() error { return s.Cycle(ctx, h, newHash(t), runtime.Change{}, live()) }},
+			{"Update", func() error { return s.Update(ctx, h, runtime.Change{ExpiresAt: live()}) }},
+			{"Cycle", func() error { return s.Cycle(ctx, h, newHash(t), runtime.Change{ExpiresAt: live()}) }},
 		}
 		for _, op := range ops {
 			if err := op.err(); err != nil {

@@ -78,7 +78,7 @@ var updateTests = []test{
 			t.Run(tc.name, func(t *testing.T) {
 				h := create(t, s, updateStart(), live())
 				exp := live().Add(time.Hour)
-				if err := s.Update(context.Background(), h, tc.change, exp); err != nil {
+				if err := s.Update(context.Background(), h, withExpiry(tc.change, exp)); err != nil {
 					t.Fatalf("Update: %v", err)
 				}
 				wantRecord(t, s, h, tc.want, exp)
@@ -87,19 +87,19 @@ var updateTests = []test{
 	}},
 	{"UpdateMissing", func(t *testing.T, s runtime.Store) {
 		h := newHash(t)
-		err := s.Update(context.Background(), h, runtime.Change{Set: data("a", "1")}, live())
+		err := s.Update(context.Background(), h, runtime.Change{Set: data("a", "1"), ExpiresAt: live()})
 		wantNotFound(t, "Update", err)
 		wantAbsent(t, s, h)
 	}},
 	{"UpdateExpired", func(t *testing.T, s runtime.Store) {
 		h := create(t, s, data("a", "1"), expired())
-		err := s.Update(context.Background(), h, runtime.Change{Set: data("b", "2")}, live())
+		err := s.Update(context.Background(), h, runtime.Change{Set: data("b", "2"), ExpiresAt: live()})
 		wantNotFound(t, "Update", err)
 		wantAbsent(t, s, h)
 	}},
 	{"UpdateIntoThePast", func(t *testing.T, s runtime.Store) {
 		h := create(t, s, data("a", "1"), live())
-		if err := s.Update(context.Background(), h, runtime.Change{}, expired()); err != nil {
+		if err := s.Update(context.Background(), h, runtime.Change{ExpiresAt: expired()}); err != nil {
 			t.Fatalf("Update: %v", err)
 		}
 		wantAbsent(t, s, h)
@@ -108,14 +108,14 @@ var updateTests = []test{
 		exp := live()
 		h := create(t, s, data("a", "1"), exp)
 		c := runtime.Change{Set: data("a", "2", "bad", `{"x":`), Delete: []string{"a"}}
-		wantFailure(t, "Update with invalid JSON", s.Update(context.Background(), h, c, live().Add(time.Hour)))
+		wantFailure(t, "Update with invalid JSON", s.Update(context.Background(), h, withExpiry(c, live().Add(time.Hour))))
 		wantRecord(t, s, h, data("a", "1"), exp)
 	}},
 	{"UpdateCopiesItsInput", func(t *testing.T, s runtime.Store) {
 		h := create(t, s, nil, live())
 		c := runtime.Change{Set: data("a", `"value"`)}
 		exp := live()
-		if err := s.Update(context.Background(), h, c, exp); err != nil {
+		if err := s.Update(context.Background(), h, withExpiry(c, exp)); err != nil {
 			t.Fatalf("Update: %v", err)
 		}
 		copy(c.Set["a"], `"VALUE"`)

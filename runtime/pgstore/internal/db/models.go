@@ -19,4 +19,6 @@ type SessiongenSession struct {
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	ExpiresAt time.Time
+	UserID    *string
+	UserAgent string
 }

@@ -11,11 +11,13 @@ import (
 )
 
 const createSession = `-- name: CreateSession :execrows
-INSERT INTO sessiongen_sessions AS s (token_hash, data, expires_at)
-VALUES ($1, $2, $3)
+INSERT INTO sessiongen_sessions AS s (token_hash, data, expires_at, user_id, user_agent)
+VALUES ($1, $2, $3, $4, $5)
 ON CONFLICT (token_hash) DO UPDATE
 SET data = excluded.data,
     expires_at = excluded.expires_at,
+    user_id = excluded.user_id,
+    user_agent = excluded.user_agent,
     created_at = now(),
     updated_at = now()
 WHERE s.expires_at <= now()
@@ -25,13 +27,21 @@ type CreateSessionParams struct {
 	TokenHash []byte
 	Data      []byte
 	ExpiresAt time.Time
+	UserID    *string
+	UserAgent string
 }
 
 // CreateSession inserts a session, or replaces an expired row that the
 // janitor has not cleared yet. It affects no row when a live session holds
 // the hash.
 func (q *Queries) CreateSession(ctx context.Context, arg CreateSessionParams) (int64, error) {
-	result, err := q.db.Exec(ctx, createSession, arg.TokenHash, arg.Data, arg.ExpiresAt)
+	result, err := q.db.Exec(ctx, createSession,
+		arg.TokenHash,
+		arg.Data,
+		arg.ExpiresAt,
+		arg.UserID,
+		arg.UserAgent,
+	)
 	if err != nil {
 		return 0, err
 	}
@@ -43,8 +53,10 @@ UPDATE sessiongen_sessions
 SET token_hash = $1,
     data = (data - $2::text[]) || $3::jsonb,
     expires_at = $4,
+    user_id = CASE WHEN $5::boolean THEN $6 ELSE user_id END,
+    user_agent = coalesce($7, user_agent),
     updated_at = now()
-WHERE token_hash = $5 AND expires_at > now()
+WHERE token_hash = $8 AND expires_at > now()
 `
 
 type CycleSessionParams struct {
@@ -52,6 +64,9 @@ type CycleSessionParams struct {
 	Deleted      []string
 	Changed      []byte
 	ExpiresAt    time.Time
+	SetUser      bool
+	UserID       *string
+	UserAgent    *string
 	OldTokenHash []byte
 }
 
@@ -64,6 +79,9 @@ func (q *Queries) CycleSession(ctx context.Context, arg CycleSessionParams) (int
 		arg.Deleted,
 		arg.Changed,
 		arg.ExpiresAt,
+		arg.SetUser,
+		arg.UserID,
+		arg.UserAgent,
 		arg.OldTokenHash,
 	)
 	if err != nil {
@@ -106,8 +124,28 @@ func (q *Queries) DeleteSession(ctx context.Context, tokenHash []byte) error {
 	return err
 }
 
+const deleteUserSessions = `-- name: DeleteUserSessions :execrows
+DELETE FROM sessiongen_sessions
+WHERE user_id = $1 AND token_hash <> $2
+`
+
+type DeleteUserSessionsParams struct {
+	UserID *string
+	Keep   []byte
+}
+
+// DeleteUserSessions deletes every session of a user, live or expired,
+// except the one under keep (pass an empty hash to keep none).
+func (q *Queries) DeleteUserSessions(ctx context.Context, arg DeleteUserSessionsParams) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteUserSessions, arg.UserID, arg.Keep)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const loadSession = `-- name: LoadSession :one
-SELECT data, expires_at
+SELECT data, expires_at, user_id, user_agent, created_at, updated_at
 FROM sessiongen_sessions
 WHERE token_hash = $1 AND expires_at > now()
 `
@@ -115,6 +153,10 @@ WHERE token_hash = $1 AND expires_at > now()
 type LoadSessionRow struct {
 	Data      []byte
 	ExpiresAt time.Time
+	UserID    *string
+	UserAgent string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // LoadSession returns a live session. Like every query here, it addresses
@@ -123,7 +165,14 @@ type LoadSessionRow struct {
 func (q *Queries) LoadSession(ctx context.Context, tokenHash []byte) (LoadSessionRow, error) {
 	row := q.db.QueryRow(ctx, loadSession, tokenHash)
 	var i LoadSessionRow
-	err := row.Scan(&i.Data, &i.ExpiresAt)
+	err := row.Scan(
+		&i.Data,
+		&i.ExpiresAt,
+		&i.UserID,
+		&i.UserAgent,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
 	return i, err
 }
 
@@ -131,29 +180,82 @@ const updateSession = `-- name: UpdateSession :execrows
 UPDATE sessiongen_sessions
 SET data = (data - $1::text[]) || $2::jsonb,
     expires_at = $3,
+    user_id = CASE WHEN $4::boolean THEN $5 ELSE user_id END,
+    user_agent = coalesce($6, user_agent),
     updated_at = now()
-WHERE token_hash = $4 AND expires_at > now()
+WHERE token_hash = $7 AND expires_at > now()
 `
 
 type UpdateSessionParams struct {
 	Deleted   []string
 	Changed   []byte
 	ExpiresAt time.Time
+	SetUser   bool
+	UserID    *string
+	UserAgent *string
 	TokenHash []byte
 }
 
 // UpdateSession is a per-key write: keys named in deleted go, keys in
 // changed are set, and every other key stays as it is. It affects no row
-// when the session is missing or expired.
+// when the session is missing or expired. The user binding changes only
+// when set_user is true, and the user agent only when one is given.
 func (q *Queries) UpdateSession(ctx context.Context, arg UpdateSessionParams) (int64, error) {
 	result, err := q.db.Exec(ctx, updateSession,
 		arg.Deleted,
 		arg.Changed,
 		arg.ExpiresAt,
+		arg.SetUser,
+		arg.UserID,
+		arg.UserAgent,
 		arg.TokenHash,
 	)
 	if err != nil {
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const userSessions = `-- name: UserSessions :many
+SELECT token_hash, user_id, user_agent, created_at, updated_at, expires_at
+FROM sessiongen_sessions
+WHERE user_id = $1 AND expires_at > now()
+ORDER BY updated_at DESC, token_hash
+`
+
+type UserSessionsRow struct {
+	TokenHash []byte
+	UserID    *string
+	UserAgent string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// UserSessions lists a user's live sessions, most recently saved first.
+func (q *Queries) UserSessions(ctx context.Context, userID *string) ([]UserSessionsRow, error) {
+	rows, err := q.db.Query(ctx, userSessions, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []UserSessionsRow{}
+	for rows.Next() {
+		var i UserSessionsRow
+		if err := rows.Scan(
+			&i.TokenHash,
+			&i.UserID,
+			&i.UserAgent,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.ExpiresAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }

@@ -1,0 +1,151 @@
+// Package impl implements the benchmark's routes four ways: with sessiongen's
+// generated accessors over pgstore, with scs and its pgxstore, with
+// gorilla/sessions over gormstore, and by hand with pgx ("bare", the floor).
+//
+// Every implementation serves the same routes over the same PostgreSQL
+// database, each in tables of its own:
+//
+//	/nosession    the request carries a valid cookie; the handler ignores the session
+//	/read         reads an int (count) and a short string (name)
+//	/write        increments count
+//	/read-large   reads two of the 50 keys (k00, k49; about 8 KiB in all)
+//	/write-large  changes one of the 50 keys (k00)
+//	/login        signs the user in: sets user_id and gives the session a new token
+//	/seed-small   creates a session {count: 0, name: "alice"} (used to seed)
+//	/seed-large   creates a session with k00..k49 (used to seed)
+package impl
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Names lists the implementations in the order the benchmark runs them.
+var Names = []string{"sessiongen", "scs", "gorilla", "bare"}
+
+// Routes lists the measured routes.
+var Routes = []string{"/nosession", "/read", "/write", "/read-large", "/write-large", "/login"}
+
+// Impl is one implementation of the routes.
+type Impl interface {
+	// Handler serves the routes.
+	Handler() http.Handler
+	// CookieName is the name of the session cookie.
+	CookieName() string
+	// Table is the table that holds the sessions.
+	Table() string
+	// Close releases the implementation's connections.
+	Close()
+}
+
+// Config says where and how an implementation connects.
+type Config struct {
+	// DSN is the PostgreSQL connection string.
+	DSN string
+	// PoolSize is the most connections the implementation opens.
+	PoolSize int32
+}
+
+// Lifetime is how long every implementation keeps a session: two weeks.
+const Lifetime = 14 * 24 * time.Hour
+
+// SmallName is the name stored in a small session.
+const SmallName = "alice"
+
+// LoginUserID is the user ID /login stores.
+const LoginUserID = 42
+
+// NumLargeKeys is the number of keys of a large session.
+const NumLargeKeys = 50
+
+// LargeValueLen is the length of each value of a large session:
+// 50 × 160 bytes = 8000 bytes of values.
+const LargeValueLen = 160
+
+// LargeKey returns the name of the i-th key of a large session.
+func LargeKey(i int) string { return fmt.Sprintf("k%02d", i) }
+
+// LargeValue returns the seeded value of the i-th key of a large session.
+func LargeValue(i int) string {
+	prefix := fmt.Sprintf("value %02d ", i)
+	return prefix + strings.Repeat(string(rune('a'+i%26)), LargeValueLen-len(prefix))
+}
+
+// writeLargeCounter makes each /write-large store a value that differs from
+// the previous one.
+var writeLargeCounter atomic.Int64
+
+// nextLargeValue returns a new value for k00, LargeValueLen bytes long.
+func nextLargeValue() string {
+	n := writeLargeCounter.Add(1)
+	prefix := "new " + strconv.FormatInt(n, 10) + " "
+	return prefix + strings.Repeat("z", LargeValueLen-len(prefix))
+}
+
+// New returns the implementation called name, creating its table if it is
+// missing.
+func New(ctx context.Context, name string, cfg Config) (Impl, error) {
+	if cfg.PoolSize <= 0 {
+		cfg.PoolSize = 8
+	}
+	switch name {
+	case "sessiongen":
+		return newSessiongen(ctx, cfg)
+	case "scs":
+		return newSCS(ctx, cfg)
+	case "gorilla":
+		return newGorilla(ctx, cfg)
+	case "bare":
+		return newBare(ctx, cfg)
+	}
+	return nil, fmt.Errorf("unknown implementation %q (want one of %s)", name, strings.Join(Names, ", "))
+}
+
+// newPool opens a pgx pool of cfg.PoolSize connections.
+func newPool(ctx context.Context, cfg Config) (*pgxpool.Pool, error) {
+	pc, err := pgxpool.ParseConfig(cfg.DSN)
+	if err != nil {
+		return nil, err
+	}
+	pc.MaxConns = cfg.PoolSize
+	return pgxpool.NewWithConfig(ctx, pc)
+}
+
+// writeRead writes the answer of /read.
+func writeRead(w http.ResponseWriter, name string, count int) {
+	b := make([]byte, 0, 32)
+	b = append(b, "name="...)
+	b = append(b, name...)
+	b = append(b, " count="...)
+	b = strconv.AppendInt(b, int64(count), 10)
+	_, _ = w.Write(b)
+}
+
+// writeInt writes the answer of /write: the new count.
+func writeInt(w http.ResponseWriter, n int) {
+	_, _ = w.Write(strconv.AppendInt(make([]byte, 0, 20), int64(n), 10))
+}
+
+// writeLarge writes the answer of /read-large: k00 and k49.
+func writeLarge(w http.ResponseWriter, k00, k49 string) {
+	b := make([]byte, 0, len(k00)+len(k49)+1)
+	b = append(b, k00...)
+	b = append(b, '|')
+	b = append(b, k49...)
+	_, _ = w.Write(b)
+}
+
+// writeOK writes the answer of /nosession, /login and the seed routes.
+func writeOK(w http.ResponseWriter) { _, _ = w.Write([]byte("ok")) }
+
+// fail answers 500 for an error of a session library.
+func fail(w http.ResponseWriter, err error) {
+	http.Error(w, "session error: "+err.Error(), http.StatusInternalServerError)
+}

@@ -1,0 +1,59 @@
+package memstore
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/sessiongen/sessiongen/runtime"
+)
+
+// UserSessions returns the live sessions bound to userID by
+// runtime.Session.SignIn, most recently saved first.
+func (s *Store) UserSessions(ctx context.Context, userID string) ([]runtime.SessionInfo, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("memstore: list user sessions: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var infos []runtime.SessionInfo
+	for h, sess := range s.sessions {
+		if _, ok := s.live(h); !ok || sess.userID != userID || userID == "" {
+			continue
+		}
+		infos = append(infos, runtime.SessionInfo{
+			Hash: h, UserID: sess.userID, UserAgent: sess.userAgent,
+			CreatedAt: sess.createdAt, UpdatedAt: sess.updatedAt, ExpiresAt: sess.expiresAt,
+		})
+	}
+	slices.SortFunc(infos, func(a, b runtime.SessionInfo) int {
+		if c := b.UpdatedAt.Compare(a.UpdatedAt); c != 0 {
+			return c
+		}
+		return cmp.Compare(string(a.Hash[:]), string(b.Hash[:]))
+	})
+	return infos, nil
+}
+
+// DeleteUserSessions deletes every session bound to userID except those
+// under keep, and returns how many it deleted.
+func (s *Store) DeleteUserSessions(ctx context.Context, userID string, keep ...runtime.TokenHash) (int64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, fmt.Errorf("memstore: delete user sessions: %w", err)
+	}
+	if len(keep) > 1 {
+		return 0, fmt.Errorf("memstore: delete user sessions: keep at most one session, not %d", len(keep))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var n int64
+	for h, sess := range s.sessions {
+		if userID == "" || sess.userID != userID || slices.Contains(keep, h) {
+			continue
+		}
+		delete(s.sessions, h)
+		n++
+	}
+	return n, nil
+}

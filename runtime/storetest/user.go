@@ -1,0 +1,191 @@
+package storetest
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/sessiongen/sessiongen/runtime"
+)
+
+// UserStore is what a store offers, beside runtime.Store, for sessions
+// bound to users: both pgstore and memstore implement it. Run checks it
+// when the store has it.
+type UserStore interface {
+	UserSessions(ctx context.Context, userID string) ([]runtime.SessionInfo, error)
+	DeleteUserSessions(ctx context.Context, userID string, keep ...runtime.TokenHash) (int64, error)
+}
+
+// userID returns a user id no other test uses.
+func userID(t *testing.T) string {
+	t.Helper()
+	return "user-" + rand.Text()
+}
+
+// metaTests check the metadata a session carries beside its data.
+var metaTests = []test{
+	{"Meta/CreateKeepsUserAndAgent", func(t *testing.T, s runtime.Store) {
+		h := newHash(t)
+		before := time.Now().Add(-time.Minute)
+		rec := runtime.Record{Data: data("a", "1"), ExpiresAt: live(), UserID: "u1", UserAgent: "Firefox"}
+		if err := s.Create(context.Background(), h, rec); err != nil {
+			t.Fatal(err)
+		}
+		got := load(t, s, h)
+		if got.UserID != "u1" || got.UserAgent != "Firefox" {
+			t.Fatalf("stored user %q, agent %q; want u1, Firefox", got.UserID, got.UserAgent)
+		}
+		if got.CreatedAt.Before(before) || got.UpdatedAt.Before(got.CreatedAt) {
+			t.Fatalf("created %v, updated %v: want both set, updated not before created", got.CreatedAt, got.UpdatedAt)
+		}
+	}},
+	{"Meta/UpdateLeavesUnsetMetadata", func(t *testing.T, s runtime.Store) {
+		h := newHash(t)
+		rec := runtime.Record{Data: data("a", "1"), ExpiresAt: live(), UserID: "u1", UserAgent: "Firefox"}
+		if err := s.Create(context.Background(), h, rec); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Update(context.Background(), h, runtime.Change{Set: data("b", "2"), ExpiresAt: live()}); err != nil {
+			t.Fatal(err)
+		}
+		got := load(t, s, h)
+		if got.UserID != "u1" || got.UserAgent != "Firefox" {
+			t.Fatalf("after an update without metadata: user %q, agent %q", got.UserID, got.UserAgent)
+		}
+	}},
+	{"Meta/UpdateAndCycleSetMetadata", func(t *testing.T, s runtime.Store) {
+		h := create(t, s, data("a", "1"), live())
+		u := "u2"
+		c := runtime.Change{ExpiresAt: live(), UserID: &u, UserAgent: "Safari"}
+		if err := s.Update(context.Background(), h, c); err != nil {
+			t.Fatal(err)
+		}
+		if got := load(t, s, h); got.UserID != "u2" || got.UserAgent != "Safari" {
+			t.Fatalf("after Update: user %q, agent %q; want u2, Safari", got.UserID, got.UserAgent)
+		}
+		next := newHash(t)
+		u3 := "u3"
+		if err := s.Cycle(context.Background(), h, next, runtime.Change{ExpiresAt: live(), UserID: &u3}); err != nil {
+			t.Fatal(err)
+		}
+		if got := load(t, s, next); got.UserID != "u3" || got.UserAgent != "Safari" {
+			t.Fatalf("after Cycle: user %q, agent %q; want u3, Safari", got.UserID, got.UserAgent)
+		}
+		unbind := ""
+		if err := s.Update(context.Background(), next, runtime.Change{ExpiresAt: live(), UserID: &unbind}); err != nil {
+			t.Fatal(err)
+		}
+		if got := load(t, s, next); got.UserID != "" {
+			t.Fatalf("after unbinding: user %q", got.UserID)
+		}
+	}},
+	{"Meta/UpdateMovesUpdatedAt", func(t *testing.T, s runtime.Store) {
+		h := create(t, s, data("a", "1"), live())
+		first := load(t, s, h)
+		time.Sleep(2 * time.Millisecond) // the clocks count microseconds
+		if err := s.Update(context.Background(), h, runtime.Change{ExpiresAt: live()}); err != nil {
+			t.Fatal(err)
+		}
+		second := load(t, s, h)
+		if !second.UpdatedAt.After(first.UpdatedAt) || !second.CreatedAt.Equal(first.CreatedAt) {
+			t.Fatalf("updated %v then %v, created %v then %v", first.UpdatedAt, second.UpdatedAt, first.CreatedAt, second.CreatedAt)
+		}
+	}},
+}
+
+// userTests check UserStore, for stores that have it.
+var userTests = []test{
+	{"User/ListsLiveSessionsNewestFirst", func(t *testing.T, s runtime.Store) {
+		us := userStore(t, s)
+		u := userID(t)
+		var hs []runtime.TokenHash
+		for i := range 3 {
+			h := newHash(t)
+			rec := runtime.Record{Data: data("i", fmt.Sprint(i)), ExpiresAt: live(), UserID: u, UserAgent: fmt.Sprint("agent ", i)}
+			if err := s.Create(context.Background(), h, rec); err != nil {
+				t.Fatal(err)
+			}
+			hs = append(hs, h)
+			time.Sleep(2 * time.Millisecond)
+		}
+		gone := newHash(t)
+		if err := s.Create(context.Background(), gone, runtime.Record{ExpiresAt: expired(), UserID: u}); err != nil {
+			t.Fatal(err)
+		}
+		other := create(t, s, data("x", "1"), live()) // unbound
+		infos, err := us.UserSessions(context.Background(), u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(infos) != 3 {
+			t.Fatalf("UserSessions returned %d sessions, want the 3 live ones: %+v", len(infos), infos)
+		}
+		for i, info := range infos {
+			want := hs[2-i]
+			if info.Hash != want || info.UserID != u || info.UserAgent != fmt.Sprint("agent ", 2-i) {
+				t.Errorf("session %d = %+v, want hash %v, newest first", i, info, want)
+			}
+			if info.Hash == other || info.Hash == gone {
+				t.Errorf("listed a session that is not the user's live one: %v", info.Hash)
+			}
+		}
+	}},
+	{"User/DeleteAllButOne", func(t *testing.T, s runtime.Store) {
+		us := userStore(t, s)
+		u := userID(t)
+		var hs []runtime.TokenHash
+		for range 3 {
+			h := newHash(t)
+			if err := s.Create(context.Background(), h, runtime.Record{ExpiresAt: live(), UserID: u, Data: data("a", "1")}); err != nil {
+				t.Fatal(err)
+			}
+			hs = append(hs, h)
+		}
+		bystander := newHash(t)
+		if err := s.Create(context.Background(), bystander, runtime.Record{ExpiresAt: live(), UserID: userID(t), Data: data("a", "1")}); err != nil {
+			t.Fatal(err)
+		}
+		n, err := us.DeleteUserSessions(context.Background(), u, hs[1])
+		if err != nil || n != 2 {
+			t.Fatalf("DeleteUserSessions keeping one = %d, %v; want 2", n, err)
+		}
+		wantNotFound(t, "first session", loadErr(s, hs[0]))
+		wantNotFound(t, "third session", loadErr(s, hs[2]))
+		load(t, s, hs[1])
+		load(t, s, bystander)
+		n, err = us.DeleteUserSessions(context.Background(), u)
+		if err != nil || n != 1 {
+			t.Fatalf("DeleteUserSessions of all = %d, %v; want 1", n, err)
+		}
+		wantNotFound(t, "kept session", loadErr(s, hs[1]))
+		load(t, s, bystander)
+	}},
+	{"User/EmptyUserMatchesNothing", func(t *testing.T, s runtime.Store) {
+		us := userStore(t, s)
+		unbound := create(t, s, data("a", "1"), live())
+		infos, err := us.UserSessions(context.Background(), "")
+		if err != nil || len(infos) != 0 {
+			t.Fatalf("UserSessions(\"\") = %d sessions, %v; want none", len(infos), err)
+		}
+		if _, err := us.DeleteUserSessions(context.Background(), ""); err != nil {
+			t.Fatal(err)
+		}
+		load(t, s, unbound)
+	}},
+}
+
+func userStore(t *testing.T, s runtime.Store) UserStore {
+	t.Helper()
+	us, ok := s.(UserStore)
+	if !ok {
+		t.Skipf("%T does not implement storetest.UserStore", s)
+	}
+	return us
+}
+
+func loadErr(s runtime.Store, h runtime.TokenHash) error {
+	_, err := s.Load(context.Background(), h)
+	return err
+}
