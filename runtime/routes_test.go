@@ -101,5 +101,23 @@ func routes() *http.ServeMux {
 	mux.HandleFunc("/empty", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, runtime.FromRequest(r).IsEmpty())
 	})
+	mux.HandleFunc("/set-and-read-colour", func(w http.ResponseWriter, r *http.Request) {
+		s := runtime.FromRequest(r)
+		runtime.GetRenamed[string](s, "colour", "color", "hue")
+		runtime.Set(s, "seen", "yes")
+	})
+	return mux
+}
+
+// renameRoutes add the routes of a schema in which "colour" was renamed
+// from "color" and before that from "hue".
+func renameRoutes(mux *http.ServeMux) *http.ServeMux {
+	mux.HandleFunc("/colour", func(w http.ResponseWriter, r *http.Request) {
+		v, ok := runtime.GetRenamed[string](runtime.FromRequest(r), "colour", "color", "hue")
+		if !ok {
+			v = "<none>"
+		}
+		io.WriteString(w, v)
+	})
 	return mux
 }
