@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"time"
 
 	"github.com/sessiongen/sessiongen/runtime"
 	"github.com/sessiongen/sessiongen/runtime/memstore"
@@ -43,4 +44,65 @@ func Example() {
 	// visit 1
 	// visit 2
 	// visit 3
+}
+
+// NewManager takes the store and Django's settings as options; anything not
+// given keeps Django's default.
+func ExampleNewManager() {
+	mgr := runtime.NewManager(memstore.New(),
+		runtime.WithCookieSecure(true),                      // production: HTTPS only
+		runtime.WithCookieSameSite(http.SameSiteStrictMode), // default Lax
+		runtime.WithCookieAge(7*24*time.Hour),               // default two weeks
+	)
+
+	srv := httptest.NewServer(mgr.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		runtime.Set(runtime.FromRequest(r), "seen", true)
+	})))
+	defer srv.Close()
+	resp, err := http.Get(srv.URL)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	resp.Body.Close()
+	c := resp.Cookies()[0]
+	fmt.Println(c.Name, c.MaxAge, c.Secure, c.HttpOnly, c.SameSite == http.SameSiteStrictMode)
+	// Output: sessionid 604800 true true true
+}
+
+// The middleware saves the session before the headers go out and only when
+// it changed: a read sends no cookie, and a response that never touches the
+// session costs nothing.
+func ExampleManager_Middleware() {
+	mgr := runtime.NewManager(memstore.New())
+	mux := http.NewServeMux()
+	mux.HandleFunc("/write", func(w http.ResponseWriter, r *http.Request) {
+		runtime.Set(runtime.FromRequest(r), "theme", "dark")
+	})
+	mux.HandleFunc("/read", func(w http.ResponseWriter, r *http.Request) {
+		theme, _ := runtime.Get[string](runtime.FromRequest(r), "theme")
+		io.WriteString(w, theme)
+	})
+	mux.HandleFunc("/static", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "no session here")
+	})
+	srv := httptest.NewServer(mgr.Middleware(mux))
+	defer srv.Close()
+
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{Jar: jar}
+	for _, path := range []string{"/write", "/read", "/static"} {
+		resp, err := browser.Get(srv.URL + path)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		fmt.Printf("%s: body %q, sets cookie %v, Vary %q\n", path, body, len(resp.Cookies()) > 0, resp.Header.Get("Vary"))
+	}
+	// Output:
+	// /write: body "", sets cookie true, Vary "Cookie"
+	// /read: body "dark", sets cookie false, Vary "Cookie"
+	// /static: body "no session here", sets cookie false, Vary ""
 }

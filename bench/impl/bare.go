@@ -125,6 +125,7 @@ func newBare(ctx context.Context, cfg Config) (*bareImpl, error) {
 		if !found {
 			if err := b.save(r.Context(), w, nil, &d); err != nil {
 				fail(w, err)
+				return
 			}
 			writeOK(w)
 			return
