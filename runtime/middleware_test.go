@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -688,6 +690,65 @@ func TestUserAgentIsBounded(t *testing.T) {
 		}
 		if len(rec.UserAgent) > 512 || !utf8.ValidString(rec.UserAgent) || !strings.HasPrefix(rec.UserAgent, "éé") {
 			t.Fatalf("stored user agent of %d bytes, valid UTF-8 %v", len(rec.UserAgent), utf8.ValidString(rec.UserAgent))
+		}
+	})
+}
+
+func TestStaticFilesThroughTheMiddleware(t *testing.T) {
+	dir := t.TempDir()
+	content := strings.Repeat("static content\n", 1000)
+	if err := os.WriteFile(filepath.Join(dir, "a.txt"), []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mux := routes()
+	mux.Handle("/static/", http.StripPrefix("/static/", http.FileServer(http.Dir(dir))))
+	e := newEnv(t, "memstore", mux)
+	resp, body := e.get("/static/a.txt")
+	if resp.StatusCode != http.StatusOK || body != content {
+		t.Fatalf("static file: %d, %d bytes; want 200, %d bytes", resp.StatusCode, len(body), len(content))
+	}
+	if e.calls.Load() != 0 || hasVaryCookie(resp) {
+		t.Fatalf("a static file touched the session: %d store calls", e.calls.Load())
+	}
+}
+
+func TestHijackedConnection(t *testing.T) {
+	forEachStore(t, func(t *testing.T, kind string) {
+		mux := routes()
+		mux.HandleFunc("/upgrade", func(w http.ResponseWriter, r *http.Request) {
+			s := runtime.FromRequest(r)
+			user, _ := runtime.Get[string](s, "a")
+			hj, ok := w.(http.Hijacker)
+			if !ok {
+				http.Error(w, "no hijacker", http.StatusInternalServerError)
+				return
+			}
+			conn, rw, err := hj.Hijack()
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
+			defer conn.Close()
+			fmt.Fprintf(rw, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", len(user), user)
+			rw.Flush()
+			runtime.Set(s, "b", "after hijack") // a stored session: saved when the handler returns
+		})
+		e := newEnv(t, kind, mux)
+		e.get("/set?k=a&v=alice")
+		resp, body := e.get("/upgrade")
+		if resp.StatusCode != http.StatusOK || body != "alice" {
+			t.Fatalf("hijacked response: %d %q", resp.StatusCode, body)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			rec, err := e.stored(e.token())
+			if err == nil && string(rec.Data["b"]) == `"after hijack"` {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("change after hijack not saved: %s, %v", rec.Data, err)
+			}
+			time.Sleep(10 * time.Millisecond)
 		}
 	})
 }

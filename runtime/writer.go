@@ -1,9 +1,12 @@
 package runtime
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -25,8 +28,9 @@ type responseWriter struct {
 	req  *http.Request
 	sess *Session
 
-	status int  // the final status, 0 until the headers go out
-	failed bool // the error handler wrote the response
+	status   int  // the final status, 0 until the headers go out
+	failed   bool // the error handler wrote the response
+	hijacked bool // the handler took over the connection
 }
 
 // WriteHeader saves the session, then sends the headers. Informational
@@ -68,6 +72,33 @@ func (w *responseWriter) Flush() {
 	}
 }
 
+// ReadFrom sends the headers, saving the session, then copies from src,
+// so the underlying writer can still use sendfile for static files.
+func (w *responseWriter) ReadFrom(src io.Reader) (int64, error) {
+	if w.status == 0 {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.failed {
+		return 0, ErrResponseReplaced
+	}
+	if rf, ok := w.ResponseWriter.(io.ReaderFrom); ok {
+		return rf.ReadFrom(src)
+	}
+	return io.Copy(w.ResponseWriter, src)
+}
+
+// Hijack lets the handler take over the connection, as a WebSocket
+// upgrade does. No cookie can be sent after it: changes to the session are
+// saved when the handler returns only if they need none, as with any
+// change made after the response started.
+func (w *responseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, rw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err == nil {
+		w.hijacked = true
+	}
+	return conn, rw, err
+}
+
 // Unwrap returns the underlying writer, for http.ResponseController.
 func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
@@ -100,6 +131,10 @@ func (w *responseWriter) commit(code int) bool {
 // wrote nothing, or saves what changed after the response started.
 func (w *responseWriter) finish() {
 	switch {
+	case w.hijacked:
+		if err := w.sess.commitLate(http.StatusSwitchingProtocols); err != nil {
+			w.logError(err)
+		}
 	case w.status == 0:
 		w.status = http.StatusOK
 		w.commit(http.StatusOK)
