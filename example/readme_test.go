@@ -89,6 +89,9 @@ func TestReadmeSchemasGenerate(t *testing.T) {
 			t.Errorf("README.md:%d: schema rejected:\n%v", b.line, err)
 			continue
 		}
+		if s.Package == "" {
+			s.Package = "session" // what the command takes from the output folder
+		}
 		if _, err := gen.Generate(s); err != nil {
 			t.Errorf("README.md:%d: generate: %v", b.line, err)
 		}
