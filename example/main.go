@@ -1,9 +1,11 @@
 // Command example is a small tea shop that shows what sessiongen does: a
 // cart that survives reloads, sign-in with a test cookie and key cycling,
 // "remember me", sign-out, a theme preference with a default, one-time
-// notices, and a panel showing when the session expires. Its handlers reach
-// the session only through the accessors generated from
-// session/sessions.yaml.
+// notices, a panel showing when the session expires, a "your devices" page
+// with "sign out other devices", and the session admin at /admin/ (for
+// alice). Its handlers reach the session only through the accessors
+// generated from session/sessions.yaml. A janitor clears expired sessions
+// every hour.
 //
 // Run it from the repository's root:
 //
@@ -32,6 +34,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/sessiongen/sessiongen/runtime"
+	"github.com/sessiongen/sessiongen/runtime/janitor"
 	"github.com/sessiongen/sessiongen/runtime/memstore"
 	"github.com/sessiongen/sessiongen/runtime/pgstore"
 )
@@ -65,7 +68,14 @@ func run(ctx context.Context, args []string, databaseURL string, stdout, stderr 
 		return 1
 	}
 	mgr := runtime.NewManager(store, runtime.WithLogger(log))
-	srv := &http.Server{Handler: newShop(log).handler(mgr), ReadHeaderTimeout: 10 * time.Second}
+	shop, err := newShop(log, store)
+	if err != nil {
+		fmt.Fprintln(stderr, "example:", err)
+		return 1
+	}
+	stopJanitor := janitor.Start(ctx, store, time.Hour, janitor.WithLogger(log))
+	defer stopJanitor()
+	srv := &http.Server{Handler: shop.handler(mgr), ReadHeaderTimeout: 10 * time.Second}
 	fmt.Fprintf(stdout, "sessiongen example shop: http://%s (sessions in %s)\n", displayAddr(ln.Addr()), name)
 
 	served := make(chan error, 1)
@@ -92,7 +102,7 @@ func run(ctx context.Context, args []string, databaseURL string, stdout, stderr 
 
 // openStore returns the store to keep sessions in: PostgreSQL when
 // databaseURL is set (migrated on start), memory otherwise.
-func openStore(ctx context.Context, databaseURL string) (runtime.Store, string, func(), error) {
+func openStore(ctx context.Context, databaseURL string) (store, string, func(), error) {
 	if databaseURL == "" {
 		return memstore.New(), "memory", func() {}, nil
 	}

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"embed"
+	"fmt"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -11,6 +13,7 @@ import (
 	"github.com/sessiongen/sessiongen/example/catalog"
 	"github.com/sessiongen/sessiongen/example/session"
 	"github.com/sessiongen/sessiongen/runtime"
+	"github.com/sessiongen/sessiongen/runtime/admin"
 )
 
 //go:embed templates/*.html
@@ -22,27 +25,68 @@ const rememberFor = 30 * 24 * time.Hour
 // accounts are the shop's demo users and their passwords.
 var accounts = map[string]string{"alice": "wonderland", "bob": "builder"}
 
+// adminUser is the one account that may open the session admin at /admin/.
+const adminUser = "alice"
+
+// devices is what the "your devices" page needs of the session store:
+// a user's live sessions, and ending all of them but one. Both
+// memstore.Store and pgstore.Store have it.
+type devices interface {
+	UserSessions(ctx context.Context, userID string) ([]runtime.SessionInfo, error)
+	DeleteUserSessions(ctx context.Context, userID string, keep ...runtime.TokenHash) (int64, error)
+}
+
+// store is what the shop needs of its session store: the manager's
+// runtime.Store, the admin page's admin.Store and the devices page's
+// devices.
+type store interface {
+	runtime.Store
+	admin.Store
+	devices
+}
+
 // shop serves the example's pages. Every handler reaches the session
 // through the generated accessors only.
 type shop struct {
-	pages map[string]*template.Template
-	log   *slog.Logger
+	pages   map[string]*template.Template
+	log     *slog.Logger
+	devices devices
+	admin   *admin.Handler
 }
 
-func newShop(log *slog.Logger) *shop {
-	s := &shop{pages: map[string]*template.Template{}, log: log}
-	for _, name := range []string{"home", "cart", "signin"} {
+// newShop returns the shop, keeping sessions in st.
+func newShop(log *slog.Logger, st store) (*shop, error) {
+	s := &shop{pages: map[string]*template.Template{}, log: log, devices: st}
+	for _, name := range []string{"home", "cart", "signin", "devices"} {
 		s.pages[name] = template.Must(template.New("layout.html").Funcs(template.FuncMap{
 			"price": catalog.FormatCents,
 		}).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
 	}
-	return s
+	adm, err := admin.New(admin.Config{
+		Store: st,
+		Keys:  session.Keys(),
+		// Only alice, signed in, may use the session admin.
+		Authorize: func(r *http.Request) bool {
+			user, ok := session.From(r).BoundUser()
+			return ok && user == adminUser
+		},
+		Forbidden: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			http.Error(w, "403 forbidden: the session admin is for alice only; sign in as alice at /signin", http.StatusForbidden)
+		}),
+		Logger: log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("session admin: %w", err)
+	}
+	s.admin = adm
+	return s, nil
 }
 
 // handler returns the shop's routes behind the session middleware and
-// cross-origin protection for its forms.
+// cross-origin protection for its forms, with the session admin at /admin/.
 func (s *shop) handler(mgr *runtime.Manager) http.Handler {
 	mux := http.NewServeMux()
+	mux.Handle("/admin/", http.StripPrefix("/admin", s.admin))
 	mux.HandleFunc("GET /{$}", s.home)
 	mux.HandleFunc("GET /cart", s.cart)
 	mux.HandleFunc("POST /cart/add", s.addToCart)
@@ -51,6 +95,9 @@ func (s *shop) handler(mgr *runtime.Manager) http.Handler {
 	mux.HandleFunc("POST /signin", s.signIn)
 	mux.HandleFunc("POST /signout", s.signOut)
 	mux.HandleFunc("POST /theme", s.setTheme)
+	mux.HandleFunc("GET /devices", s.devicesPage)
+	mux.HandleFunc("POST /devices/signout-others", s.signOutOthers)
+	mux.HandleFunc("POST /devices/signout-everywhere", s.signOutEverywhere)
 	return http.NewCrossOriginProtection().Handler(mgr.Middleware(mux))
 }
 
@@ -58,6 +105,7 @@ func (s *shop) handler(mgr *runtime.Manager) http.Handler {
 type page struct {
 	Theme     string
 	User      string
+	Admin     bool // the user may open the session admin
 	Notice    string
 	CartCount int
 	Products  []catalog.Product
@@ -65,6 +113,16 @@ type page struct {
 	Total     string
 	Error     string
 	Session   panel
+	Devices   []device
+}
+
+// device is one of the signed-in user's sessions, on the devices page.
+type device struct {
+	UserAgent string
+	Created   time.Time
+	LastUsed  time.Time
+	Expires   time.Time
+	Current   bool // the session of this request
 }
 
 // line is a cart line ready to show.
@@ -86,9 +144,11 @@ type panel struct {
 func newPage(sess *session.Session) page {
 	notice, _ := sess.PopNotice()
 	signedIn, _ := sess.LookupSignedInAt()
+	user := sess.UserName()
 	return page{
 		Theme:     sess.Theme(),
-		User:      sess.UserName(),
+		User:      user,
+		Admin:     user == adminUser,
 		Notice:    notice,
 		CartCount: catalog.Count(sess.Cart()),
 		Session: panel{
@@ -186,8 +246,10 @@ func (s *shop) signIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sess.DeleteTestCookie()
-	// A token planted before sign-in is worthless after it.
-	sess.CycleKey()
+	// SignIn cycles the key, so a token planted before sign-in is
+	// worthless after it, and binds the session to the user, for the
+	// devices page.
+	sess.SignIn(name)
 	sess.SetUserName(name)
 	sess.SetSignedInAt(time.Now().UTC().Truncate(time.Second))
 	if r.FormValue("remember") != "" {

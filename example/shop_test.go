@@ -27,8 +27,9 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 type browser struct {
 	t      *testing.T
 	srv    *httptest.Server
-	store  runtime.Store
+	store  store
 	client *http.Client
+	ua     string // the User-Agent it sends, when not ""
 }
 
 // forEachStore runs f against the shop over each store.
@@ -41,7 +42,7 @@ func forEachStore(t *testing.T, f func(t *testing.T, b *browser)) {
 	}
 }
 
-func newStore(t *testing.T, kind string) runtime.Store {
+func newStore(t *testing.T, kind string) store {
 	if kind == "memstore" {
 		return memstore.New()
 	}
@@ -52,11 +53,15 @@ func newStore(t *testing.T, kind string) runtime.Store {
 	return pgstore.New(pool)
 }
 
-func newBrowser(t *testing.T, store runtime.Store) *browser {
+func newBrowser(t *testing.T, st store) *browser {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := httptest.NewServer(newShop(log).handler(runtime.NewManager(store, runtime.WithLogger(log))))
+	shop, err := newShop(log, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(shop.handler(runtime.NewManager(st, runtime.WithLogger(log))))
 	t.Cleanup(srv.Close)
-	b := &browser{t: t, srv: srv, store: store}
+	b := &browser{t: t, srv: srv, store: st}
 	b.client = b.newClient()
 	return b
 }
@@ -96,6 +101,9 @@ func (b *browser) send(method, path string, form url.Values) (*http.Response, st
 	}
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	if b.ua != "" {
+		req.Header.Set("User-Agent", b.ua)
 	}
 	resp, err := b.client.Do(req)
 	if err != nil {

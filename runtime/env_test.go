@@ -131,15 +131,14 @@ func (e *env) newStore(kind string) runtime.Store {
 }
 
 // newClient returns a client with a cookie jar of its own, as a second
-// browser would have.
+// browser would have. (httptest.Server.Client returns one shared client,
+// so only its transport is reused.)
 func (e *env) newClient() *http.Client {
 	jar, err := cookiejar.New(nil)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	c := e.srv.Client()
-	c.Jar = jar
-	return c
+	return &http.Client{Transport: e.srv.Client().Transport, Jar: jar}
 }
 
 // do sends a request and returns the response with its body read.

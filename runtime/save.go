@@ -75,8 +75,12 @@ func (s *Session) commitLocked(status int, late bool) (*http.Cookie, error) {
 	if late && (!s.stored || s.cycled || s.expirySet) {
 		return nil, errLateChange
 	}
-	if max := s.mgr.maxSize; max > 0 && s.size() > max {
-		return nil, fmt.Errorf("runtime: save session: %d bytes, over the limit of %d: %w", s.size(), max, ErrTooLarge)
+	// Only a save that grows the session past the limit is refused: one
+	// that refreshes or shrinks a session already over it (concurrent
+	// writes merged in the store, or the limit was lowered) goes through,
+	// or its user could never save it again.
+	if n, max := s.size(), s.mgr.maxSize; max > 0 && n > max && n > s.loadedSize {
+		return nil, fmt.Errorf("runtime: save session: %d bytes, over the limit of %d: %w", n, max, ErrTooLarge)
 	}
 	return s.save()
 }
@@ -142,6 +146,7 @@ func (s *Session) save() (*http.Cookie, error) {
 		return nil, fmt.Errorf("runtime: save session: %w", err)
 	}
 	s.token, s.hash, s.hasToken, s.stored = token, h, true, true
+	s.loadedSize = s.size()
 	s.storedUA, s.bindUser = s.userAgent, nil
 	s.changes = map[string]bool{}
 	s.modified, s.cycled, s.expirySet = false, false, false

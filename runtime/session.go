@@ -62,6 +62,8 @@ type Session struct {
 	loadErr error // the store failed to load the session
 	setErr  error // a value could not be encoded
 
+	loadedSize int // size() of the data as loaded or last saved
+
 	data    map[string]json.RawMessage
 	changes map[string]bool // key → true when set, false when deleted
 
@@ -111,6 +113,7 @@ func (s *Session) load() {
 		if rec.Data != nil {
 			s.data = rec.Data
 		}
+		s.loadedSize = s.size()
 	}
 }
 
@@ -150,7 +153,24 @@ func (s *Session) decodeFailed(key string, err error) {
 	}
 	s.badKeys[key] = true
 	s.mgr.logger.LogAttrs(s.ctx, slog.LevelWarn, "session value does not decode into its type; reading it as unset",
-		slog.String("key", key), slog.String("error", err.Error()))
+		slog.String("key", key), slog.String("error", decodeProblem(err)))
+}
+
+// decodeProblem describes why a stored value does not decode without
+// quoting it: encoding/json's errors may carry the value ("cannot unmarshal
+// number 4242 into ..."), and so may a type's own UnmarshalJSON (time.Time
+// quotes the string it could not parse).
+func decodeProblem(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Type != nil {
+		kind, _, _ := strings.Cut(te.Value, " ") // "number 4242" → "number"
+		return fmt.Sprintf("a JSON %s does not fit %s", kind, te.Type)
+	}
+	var se *json.SyntaxError
+	if errors.As(err, &se) { // invalid, or nested past encoding/json's limit
+		return fmt.Sprintf("invalid JSON at offset %d", se.Offset)
+	}
+	return "the type's decoder refused the value"
 }
 
 // put records key's new JSON value. The caller holds mu and has loaded.
@@ -265,6 +285,7 @@ func (s *Session) Flush() {
 	s.loaded = true
 	s.stored = false
 	s.loadErr = nil // the stored data is no longer wanted
+	s.loadedSize = 0
 	s.userID, s.bindUser = "", nil
 	s.data = map[string]json.RawMessage{}
 	s.changes = map[string]bool{}

@@ -11,6 +11,10 @@
 //	sessiongen [generate] [-f sessions.yaml] [-o sessions_gen.go]
 //	sessiongen check [-f sessions.yaml] [-o sessions_gen.go]
 //	sessiongen version
+//	sessiongen migrate [-db URL]
+//	sessiongen clearsessions [-db URL] [-batch N]
+//	sessiongen breaking -against REF [-f sessions.yaml] [-allow key,...]
+//	sessiongen dropkey -key name [-db URL] [-batch N] [-f sessions.yaml] [-force]
 //
 // generate, the default command, reads the schema and writes the generated
 // file. It writes nothing when the schema has errors, and leaves an
@@ -36,6 +40,50 @@
 //
 // Exit status: 0 on success, 1 on schema errors, a stale file or an I/O
 // error, 2 on wrong usage.
+//
+// # Database commands
+//
+// Two commands look after the PostgreSQL session table of
+// runtime/pgstore, in the database named by -db or, without it,
+// $DATABASE_URL (a postgres:// URL or a keyword/value string; the table is
+// found through its search_path):
+//
+//	sessiongen migrate [-db URL]
+//	sessiongen clearsessions [-db URL] [-batch N]
+//
+// migrate creates or upgrades the session table, as pgstore.Migrate does
+// at start-up: it is idempotent and safe to run from several processes at
+// once. clearsessions deletes expired sessions (Django's clearsessions) at
+// most N per statement (default 1000), each batch in a transaction of its
+// own, so a backlog of millions of rows is cleared without long locks while
+// the application serves traffic, and prints "N expired sessions deleted".
+// Run it from cron, or run package runtime/janitor inside the application
+// instead. Interrupting it cancels the batch in flight; earlier batches stay
+// deleted, and the count printed says how many. Exit status: 0 on success,
+// 1 when the database fails, 2 on wrong usage or when no database is given.
+//
+// # Changing the schema
+//
+// Sessions outlive deploys, so a schema change must not lose what is
+// stored. A key renamed with renamed_from: [old_name] reads a value still
+// stored under its former name and moves it in the session's next save; a
+// key marked deprecated: "reason" gets a Deprecated: paragraph on every
+// generated method, which staticcheck and editors flag.
+//
+// breaking compares the schema (-f) with an earlier one, -against a file or
+// git:REV (the schema file at git revision REV, such as git:origin/main),
+// and prints, as file:line:col: breaking: message, every change that would
+// lose or hide stored values: a key removed or renamed without
+// renamed_from, a type whose stored JSON no longer decodes (int64 to
+// string, []T to T, a named type moved; widenings such as int32 to int64
+// pass), flash switched on or off, a former name dropped. Warnings, such as
+// a changed default, are printed too. It exits 1 when a breaking change is
+// not acknowledged with -allow key,... naming the keys it is about.
+//
+// dropkey deletes a removed key from every stored session in batches of
+// -batch rows per statement (default 1000) and prints how many sessions
+// held it. It refuses a key that the schema (-f) still declares or reads as
+// a former name, unless -force. The database is -db or $DATABASE_URL.
 //
 // Typical use is a go:generate line beside sessions.yaml:
 //

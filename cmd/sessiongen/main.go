@@ -22,10 +22,17 @@ const usage = `usage:
   sessiongen [generate] [-f sessions.yaml] [-o sessions_gen.go]
   sessiongen check [-f sessions.yaml] [-o sessions_gen.go]
   sessiongen version
+  sessiongen migrate [-db URL]
+  sessiongen clearsessions [-db URL] [-batch N]
+  sessiongen breaking -against REF [-f sessions.yaml] [-allow key,...]
+  sessiongen dropkey -key name [-db URL] [-batch N] [-f sessions.yaml] [-force]
 
 generate (the default) writes the typed session accessors declared in the
 schema; check exits 1, showing the difference, when the file on disk is not
-what generate would write.
+what generate would write. migrate creates or upgrades the session table;
+clearsessions deletes expired sessions (their flags: sessiongen migrate -h).
+breaking reports schema changes that lose stored values; dropkey deletes a
+removed key from every stored session (sessiongen breaking -h, dropkey -h).
 
 flags:
 `
@@ -34,6 +41,15 @@ flags:
 // its exit status.
 func run(args []string, stdout, stderr io.Writer) int {
 	cmd := "generate"
+	if len(args) > 0 && isDBCommand(args[0]) {
+		return runDB(args[0], args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "breaking" {
+		return runBreaking(args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "dropkey" {
+		return runDropKey(args[1:], stdout, stderr)
+	}
 	if len(args) > 0 {
 		switch args[0] {
 		case "generate", "check", "version", "help":

@@ -30,6 +30,8 @@ func FuzzSchema(f *testing.F) {
 		"keys: {a: {type: x.y/z.T, flash: true, sensitive: true, doc: \"D. E.\"}}",
 		"package: p\nkeys:\n  a: &x {type: int}\n  b: *x\n",
 		"keys: {flush: {type: bool}, set_x: {type: int}, x: {type: int}}",
+		"keys: {a: {type: int, flash: true, renamed_from: [b, c], deprecated: \"use d. Soon.\"}, d: {type: int, renamed_from: [e]}}",
+		"keys: {a: {type: int, renamed_from: [a, _b, B, d, d]}, d: {type: int, renamed_from: [c]}, e: {type: int, renamed_from: [c]}}",
 		"keys: [\n",
 		"",
 	} {

@@ -47,9 +47,27 @@ func comment(f *jen.File, first string, d docText, full bool, notes ...string) {
 	f.Comment(wrap(strings.Join(paras, "\n\n")))
 }
 
-// get returns runtime.Get[T](sess.s, "key").
+// get returns runtime.Get[T](sess.s, "key"), or, for a renamed key,
+// runtime.GetRenamed[T](sess.s, "key", "former", ...).
 func get(k *spec.Key) *jen.Statement {
-	return rt("Get").Types(typeCode(k.Type)).Call(inner(), jen.Lit(k.Name))
+	if len(k.RenamedFrom) == 0 {
+		return rt("Get").Types(typeCode(k.Type)).Call(inner(), jen.Lit(k.Name))
+	}
+	args := []jen.Code{inner(), jen.Lit(k.Name)}
+	for _, name := range k.FormerNames() {
+		args = append(args, jen.Lit(name))
+	}
+	return rt("GetRenamed").Types(typeCode(k.Type)).Call(args...)
+}
+
+// deleteFormer returns runtime.Delete(sess.s, "former") for each former
+// name of k: a deletion is recorded only for a name the session holds.
+func deleteFormer(k *spec.Key) []jen.Code {
+	var code []jen.Code
+	for _, name := range k.FormerNames() {
+		code = append(code, rt("Delete").Call(inner(), jen.Lit(name)))
+	}
+	return code
 }
 
 // getter emits X(), which returns the value, the default or the zero value.
@@ -70,7 +88,8 @@ func getter(f *jen.File, k *spec.Key, name string, d docText) {
 	if copied(k.Type) {
 		copyNote = "The result is a copy: changing it does not change the session."
 	}
-	comment(f, fmt.Sprintf("%s returns %s.", name, d.phrase), d, true, absent, copyNote, sensitiveNote(k))
+	comment(f, fmt.Sprintf("%s returns %s.", name, d.phrase), d, true, absent, copyNote, sensitiveNote(k),
+		readRenamedNote(k, name), deprecatedNote(k))
 	fn := f.Func().Params(receiver()).Id(name).Params().Add(typeCode(k.Type))
 	if k.Default == nil {
 		fn.Block(
@@ -103,7 +122,7 @@ func lookup(f *jen.File, k *spec.Key, name string, d docText) {
 	if k.Default != nil {
 		first += fmt.Sprintf(" When it does not, %s returns the zero value, not the default.", name)
 	}
-	comment(f, first, d, false)
+	comment(f, first, d, false, readRenamedNote(k, name), deprecatedNote(k))
 	f.Func().Params(receiver()).Id(name).Params().Params(typeCode(k.Type), jen.Bool()).Block(
 		jen.Return(get(k)),
 	)
@@ -115,17 +134,18 @@ func setter(f *jen.File, k *spec.Key, name string, d docText) {
 	if copied(k.Type) {
 		first += " The session keeps a copy: changing v later does not change the session."
 	}
-	comment(f, first, d, false)
+	comment(f, first, d, false, removeRenamedNote(k, name), deprecatedNote(k))
 	f.Func().Params(receiver()).Id(name).Params(jen.Id(param).Add(typeCode(k.Type))).Block(
-		rt("Set").Call(inner(), jen.Lit(k.Name), jen.Id(param)),
+		append([]jen.Code{rt("Set").Call(inner(), jen.Lit(k.Name), jen.Id(param))}, deleteFormer(k)...)...,
 	)
 }
 
 // deleter emits DeleteX().
 func deleter(f *jen.File, k *spec.Key, name string, d docText) {
-	comment(f, fmt.Sprintf("%s removes %s from the session.", name, d.short), d, false)
+	comment(f, fmt.Sprintf("%s removes %s from the session.", name, d.short), d, false,
+		removeRenamedNote(k, name), deprecatedNote(k))
 	f.Func().Params(receiver()).Id(name).Params().Block(
-		rt("Delete").Call(inner(), jen.Lit(k.Name)),
+		append([]jen.Code{rt("Delete").Call(inner(), jen.Lit(k.Name))}, deleteFormer(k)...)...,
 	)
 }
 
@@ -133,10 +153,58 @@ func deleter(f *jen.File, k *spec.Key, name string, d docText) {
 func popper(f *jen.File, k *spec.Key, name string, d docText) {
 	comment(f, fmt.Sprintf("%s returns %s and removes it from the session, so that it is read once.", name, d.phrase),
 		d, true, fmt.Sprintf("%s reports whether the session held %s; when it did not, it returns the zero value.",
-			name, k.Name), sensitiveNote(k))
-	f.Func().Params(receiver()).Id(name).Params().Params(typeCode(k.Type), jen.Bool()).Block(
-		jen.Return(rt("Pop").Types(typeCode(k.Type)).Call(inner(), jen.Lit(k.Name))),
+			name, k.Name), sensitiveNote(k), readRenamedNote(k, name), deprecatedNote(k))
+	fn := f.Func().Params(receiver()).Id(name).Params().Params(typeCode(k.Type), jen.Bool())
+	if len(k.RenamedFrom) == 0 {
+		fn.Block(jen.Return(rt("Pop").Types(typeCode(k.Type)).Call(inner(), jen.Lit(k.Name))))
+		return
+	}
+	// GetRenamed moves a value read under a former name to the key, so
+	// deleting the key removes both.
+	fn.Block(
+		jen.List(jen.Id(param), jen.Id(okVar)).Op(":=").Add(get(k)),
+		jen.If(jen.Id(okVar)).Block(rt("Delete").Call(inner(), jen.Lit(k.Name))),
+		jen.Return(jen.Id(param), jen.Id(okVar)),
 	)
+}
+
+// readRenamedNote returns the comment note of a method that reads a
+// renamed key, or "".
+func readRenamedNote(k *spec.Key, name string) string {
+	if len(k.RenamedFrom) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("A session saved before %s was renamed holds its value under %s: %s reads it from there, "+
+		"and the session's next save moves it to %s.", k.Name, formerList(k), name, k.Name)
+}
+
+// removeRenamedNote returns the comment note of a method that replaces or
+// removes the value of a renamed key, or "".
+func removeRenamedNote(k *spec.Key, name string) string {
+	if len(k.RenamedFrom) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s also removes any value left under %s.", name, formerList(k))
+}
+
+// formerList names the former names of k in a sentence: "the former name
+// basket", "the former names basket, bag or sack".
+func formerList(k *spec.Key) string {
+	names := k.FormerNames()
+	if len(names) == 1 {
+		return "the former name " + names[0]
+	}
+	return "the former names " + strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}
+
+// deprecatedNote returns the "Deprecated:" paragraph of a deprecated key's
+// methods, or "". It comes last in each comment, where staticcheck and
+// editors look for it.
+func deprecatedNote(k *spec.Key) string {
+	if k.Deprecated == "" {
+		return ""
+	}
+	return "Deprecated: " + k.Deprecated
 }
 
 // sensitiveNote returns the comment note of a sensitive key, or "".

@@ -6,4 +6,4 @@ package spec
 var SchemaFields = []string{"package", "keys"}
 
 // KeyFields lists the fields of one key's declaration.
-var KeyFields = []string{"type", "doc", "default", "flash", "sensitive"}
+var KeyFields = []string{"type", "doc", "default", "flash", "sensitive", "renamed_from", "deprecated"}

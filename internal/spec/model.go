@@ -33,8 +33,45 @@ type Key struct {
 	// Sensitive marks a key whose value is redacted in the admin page and
 	// in logs.
 	Sensitive bool
+	// RenamedFrom are the key's former names, newest first: a session
+	// saved before the rename holds the value under one of them. The
+	// generated accessors read through them and move the value to Name.
+	RenamedFrom []FormerName
+	// Deprecated is why the key should no longer be used, or "" when it
+	// is not deprecated. Every generated method of the key says so in a
+	// "Deprecated:" paragraph.
+	Deprecated string
 	// Pos is where the key is declared.
 	Pos Pos
+	// FieldPos is where the value of each field of the declaration is,
+	// by field name ("type", "default", ...), for messages about them.
+	FieldPos map[string]Pos
+}
+
+// FormerName is one entry of a key's renamed_from list.
+type FormerName struct {
+	// Name is the former key name, as stored by an earlier schema.
+	Name string
+	// Pos is where it is listed.
+	Pos Pos
+}
+
+// PosOf returns where the value of field is in k's declaration, or where k
+// is declared when the schema does not set that field.
+func (k *Key) PosOf(field string) Pos {
+	if p, ok := k.FieldPos[field]; ok {
+		return p
+	}
+	return k.Pos
+}
+
+// FormerNames returns the names of k's RenamedFrom list, newest first.
+func (k *Key) FormerNames() []string {
+	names := make([]string, len(k.RenamedFrom))
+	for i, f := range k.RenamedFrom {
+		names[i] = f.Name
+	}
+	return names
 }
 
 // Value is a validated default value, shaped like its key's type: the field

@@ -22,6 +22,7 @@ func Read(file string, src []byte) (*Schema, error) {
 	if root != nil {
 		s = r.schema(root)
 		r.checkNames(s)
+		r.checkFormerNames(s)
 	}
 	if len(r.errs) > 0 {
 		r.errs.sort()
@@ -314,7 +315,9 @@ func (r *reader) key(f field) *Key {
 	}
 	what := fmt.Sprintf("key %q", k.Name)
 	var typ, def *yaml.Node
+	k.FieldPos = map[string]Pos{}
 	for _, kf := range r.fields(n, KeyFields, what) {
+		k.FieldPos[kf.name] = r.pos(kf.value)
 		switch kf.name {
 		case "type":
 			typ = kf.value
@@ -328,6 +331,10 @@ func (r *reader) key(f field) *Key {
 			k.Flash = r.boolean(kf.value, "flash")
 		case "sensitive":
 			k.Sensitive = r.boolean(kf.value, "sensitive")
+		case "renamed_from":
+			k.RenamedFrom = r.formerNames(kf.value, k.Name)
+		case "deprecated":
+			k.Deprecated = r.deprecation(kf.value)
 		}
 	}
 	if typ == nil {

@@ -18,7 +18,9 @@
 // keys of one session all keep their change.
 //
 // Expired rows stay until DeleteExpired removes them; until then they
-// behave as absent. Run DeleteExpired from a command or on a timer.
+// behave as absent. Run DeleteExpired from a command (`sessiongen
+// clearsessions`) or on a timer (package runtime/janitor). ListSessions and
+// FindSession serve the admin page of package runtime/admin.
 //
 // Applications that manage their schema with another tool can apply the
 // files of package schema with it instead of calling Migrate.

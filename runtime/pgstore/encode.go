@@ -1,7 +1,9 @@
 package pgstore
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/sessiongen/sessiongen/runtime"
@@ -48,4 +50,48 @@ func deref(p *string) string {
 		return ""
 	}
 	return *p
+}
+
+// decodeObject splits the stored JSON object into its members. A member
+// that encoding/json cannot decode must fail only when it is read (Get
+// reads it as unset) and not make the whole session unloadable: jsonb holds
+// values nested more deeply than encoding/json's limit of 10,000 levels, so
+// when decoding the whole object fails, the members are split out token by
+// token, which has no such limit.
+func decodeObject(b []byte) (map[string]json.RawMessage, error) {
+	data := map[string]json.RawMessage{}
+	if err := json.Unmarshal(b, &data); err == nil {
+		return data, nil
+	}
+	clear(data)
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, errors.New("not a JSON object")
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		key, _ := tok.(string) // object keys are strings
+		start := dec.InputOffset()
+		for depth := 0; ; {
+			tok, err := dec.Token()
+			if err != nil {
+				return nil, err
+			}
+			switch tok {
+			case json.Delim('['), json.Delim('{'):
+				depth++
+			case json.Delim(']'), json.Delim('}'):
+				depth--
+			}
+			if depth == 0 {
+				break
+			}
+		}
+		// The member's value, without the colon and blanks before it.
+		data[key] = bytes.Clone(bytes.TrimLeft(b[start:dec.InputOffset()], " \t\r\n:"))
+	}
+	return data, nil
 }

@@ -29,13 +29,16 @@ import (
 
 // Phases of TestOutageUnderLoad, as the load sees them.
 const (
-	phaseUp         int32 = iota // the server runs
-	phaseStopping                // pg_ctl stop is running
-	phaseDown                    // the server is down
-	phaseStarting                // pg_ctl start is running
-	phaseRestarted               // the server runs again
-	outageWorkers                = 6
-	outageWaitLimit              = 60 * time.Second // bounds every wait; never asserted as a duration
+	phaseUp        int32 = iota // the server runs
+	phaseStopping               // pg_ctl stop is running
+	phaseDown                   // the server is down
+	phaseStarting               // pg_ctl start is running
+	phaseRestarted              // the server runs again
+)
+
+const (
+	outageWorkers   = 6
+	outageWaitLimit = 60 * time.Second // bounds every wait; never asserted as a duration
 )
 
 // lockedBuffer is a buffer that loggers may write to from many goroutines.

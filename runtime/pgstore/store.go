@@ -2,7 +2,6 @@ package pgstore
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -41,8 +40,8 @@ func (s *Store) Load(ctx context.Context, h runtime.TokenHash) (runtime.Record, 
 	if err != nil {
 		return runtime.Record{}, fmt.Errorf("pgstore: load session: %w", err)
 	}
-	data := map[string]json.RawMessage{}
-	if err := json.Unmarshal(row.Data, &data); err != nil {
+	data, err := decodeObject(row.Data)
+	if err != nil {
 		return runtime.Record{}, fmt.Errorf("pgstore: load session: decode data: %w", err)
 	}
 	return runtime.Record{

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/sessiongen/sessiongen/example/session"
+	"github.com/sessiongen/sessiongen/runtime"
+)
+
+// signedInUser returns the user the request's session is bound to, or
+// redirects to the sign-in page and reports false.
+func signedInUser(w http.ResponseWriter, r *http.Request, sess *session.Session) (string, bool) {
+	user, ok := sess.BoundUser()
+	if !ok {
+		back(w, r, sess, "Sign in to see your devices.", "/signin")
+	}
+	return user, ok
+}
+
+// devicesPage lists the signed-in user's sessions: one per browser or
+// device they signed in from, this one marked.
+func (s *shop) devicesPage(w http.ResponseWriter, r *http.Request) {
+	sess := session.From(r)
+	user, ok := signedInUser(w, r, sess)
+	if !ok {
+		return
+	}
+	infos, err := s.devices.UserSessions(r.Context(), user)
+	if err != nil {
+		s.log.Error("list devices", "error", err)
+		http.Error(w, "Your devices cannot be listed right now.", http.StatusServiceUnavailable)
+		return
+	}
+	current, _ := runtime.FromRequest(r).Hash()
+	p := newPage(sess)
+	for _, info := range infos {
+		p.Devices = append(p.Devices, device{
+			UserAgent: info.UserAgent,
+			Created:   info.CreatedAt,
+			LastUsed:  info.UpdatedAt,
+			Expires:   info.ExpiresAt,
+			Current:   info.Hash == current,
+		})
+	}
+	s.render(w, "devices", http.StatusOK, p)
+}
+
+// signOutOthers ends every session of the signed-in user but this one.
+func (s *shop) signOutOthers(w http.ResponseWriter, r *http.Request) {
+	sess := session.From(r)
+	user, ok := signedInUser(w, r, sess)
+	if !ok {
+		return
+	}
+	current, _ := runtime.FromRequest(r).Hash()
+	n, err := s.devices.DeleteUserSessions(r.Context(), user, current)
+	if err != nil {
+		s.log.Error("sign out other devices", "error", err)
+		http.Error(w, "Your other devices cannot be signed out right now.", http.StatusServiceUnavailable)
+		return
+	}
+	back(w, r, sess, signedOut(n, "other device"), "/devices")
+}
+
+// signOutEverywhere ends every session of the signed-in user, this one
+// included.
+func (s *shop) signOutEverywhere(w http.ResponseWriter, r *http.Request) {
+	sess := session.From(r)
+	user, ok := signedInUser(w, r, sess)
+	if !ok {
+		return
+	}
+	n, err := s.devices.DeleteUserSessions(r.Context(), user)
+	if err != nil {
+		s.log.Error("sign out everywhere", "error", err)
+		http.Error(w, "You cannot be signed out everywhere right now.", http.StatusServiceUnavailable)
+		return
+	}
+	sess.Flush()
+	back(w, r, sess, signedOut(n, "device"), "/")
+}
+
+// signedOut says how many devices were signed out.
+func signedOut(n int64, noun string) string {
+	if n == 1 {
+		return "Signed out 1 " + noun + "."
+	}
+	return "Signed out " + strconv.FormatInt(n, 10) + " " + noun + "s."
+}
