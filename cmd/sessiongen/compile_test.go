@@ -25,22 +25,8 @@ var goDirective = regexp.MustCompile(`(?m)^go \S+$`)
 // every kind of type through the generated API over memstore and pgstore.
 // It needs no network beyond the module cache: go.sum is the root's.
 func TestGeneratedCodeCompiles(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs go vet and go test in a temporary module")
-	}
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command")
-	}
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	app := t.TempDir()
-	if err := os.CopyFS(app, os.DirFS("testdata/app")); err != nil {
-		t.Fatal(err)
-	}
-	writeGoMod(t, root, app)
+	m := newTempModule(t, "testdata/app")
+	goBin, app := m.goBin, m.dir
 
 	schema := filepath.Join(app, "session", "sessions.yaml")
 	if code, _, stderr := runCmd(t, "-f", schema); code != 0 {
@@ -50,11 +36,7 @@ func TestGeneratedCodeCompiles(t *testing.T) {
 		t.Fatalf("check: exit %d: %s", code, stderr)
 	}
 
-	env := append(os.Environ(),
-		"GOFLAGS=-mod=mod",
-		"GOWORK=off",
-		"SESSIONGEN_TEST_DATABASE_URL="+pgtest.URL(t),
-	)
+	env := m.env
 	for _, args := range [][]string{
 		{"vet", "./..."},
 		{"test", "-count=1", "-v", "./..."},
@@ -69,6 +51,38 @@ func TestGeneratedCodeCompiles(t *testing.T) {
 			t.Fatalf("go %v: %v", args, err)
 		}
 	}
+}
+
+// tempModule is a copy of a testdata folder made into a module that uses
+// this repository through a replace directive.
+type tempModule struct {
+	goBin string   // the go command
+	root  string   // this repository
+	dir   string   // the module
+	env   []string // for go commands in it: no network, a test database
+}
+
+// newTempModule copies the folder src into a temporary module.
+func newTempModule(t *testing.T, src string) tempModule {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("runs the go command in a temporary module")
+	}
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("the go command is needed: %v", err)
+	}
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(src)); err != nil {
+		t.Fatal(err)
+	}
+	writeGoMod(t, root, dir)
+	env := append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off", "SESSIONGEN_TEST_DATABASE_URL="+pgtest.URL(t))
+	return tempModule{goBin: goBin, root: root, dir: dir, env: env}
 }
 
 // writeGoMod writes the temporary module's go.mod, with the root module's

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/sessiongen/sessiongen/internal/pgtest"
 )
 
 // TestSchemaEvolution generates the accessors of testdata/evolve's two
@@ -20,22 +18,8 @@ import (
 // memstore and pgstore), and that staticcheck flags every call of the
 // deprecated key's methods.
 func TestSchemaEvolution(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs go vet, go test and staticcheck in a temporary module")
-	}
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command")
-	}
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	app := t.TempDir()
-	if err := os.CopyFS(app, os.DirFS("testdata/evolve")); err != nil {
-		t.Fatal(err)
-	}
-	writeGoMod(t, root, app)
+	m := newTempModule(t, "testdata/evolve")
+	goBin, root, app := m.goBin, m.root, m.dir
 	oldSchema := filepath.Join(app, "before", "sessions.yaml")
 	newSchema := filepath.Join(app, "after", "sessions.yaml")
 	for _, schema := range []string{oldSchema, newSchema} {
@@ -56,7 +40,7 @@ func TestSchemaEvolution(t *testing.T) {
 		t.Errorf("breaking from after to before: exit %d, stdout:\n%s", code, stdout)
 	}
 
-	env := append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off", "SESSIONGEN_TEST_DATABASE_URL="+pgtest.URL(t))
+	env := m.env
 	goCmd := func(dir string, args ...string) ([]byte, error) {
 		t.Helper()
 		start := time.Now()

@@ -32,58 +32,15 @@ const clusterUser = "postgres"
 // startCluster creates and starts a throwaway cluster in a temporary
 // directory, listening on a free port of 127.0.0.1 and on a Unix socket in
 // that directory. Its server's stop removes the directory.
-func startCluster(ctx context.Context) (_ *server, err error) {
-	bin, err := findBinDir()
+func startCluster(ctx context.Context) (*server, error) {
+	c, err := newCluster(ctx)
 	if err != nil {
 		return nil, err
 	}
-	run, err := runner()
-	if err != nil {
-		return nil, err
+	if err := c.start(); err != nil {
+		return nil, errors.Join(err, c.remove())
 	}
-	// A short path: a Unix socket path is limited to about 100 bytes.
-	dir, err := os.MkdirTemp("/tmp", "sessiongen-pgtest-")
-	if err != nil {
-		if dir, err = os.MkdirTemp("", "sessiongen-pgtest-"); err != nil {
-			return nil, err
-		}
-	}
-	defer func() {
-		if err != nil {
-			_ = os.RemoveAll(dir)
-		}
-	}()
-	if err := run.own(dir); err != nil {
-		return nil, err
-	}
-	data, logFile := filepath.Join(dir, "data"), filepath.Join(dir, "log")
-
-	if out, err := run.cmd(ctx, filepath.Join(bin, "initdb"),
-		"-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync").CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("initdb: %w\n%s", err, out)
-	}
-	port, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	pgctl := filepath.Join(bin, "pg_ctl")
-	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -F", port, dir)
-	if out, err := run.cmd(ctx, pgctl, "-D", data, "-l", logFile, "-o", opts, "-w", "-t", "60", "start").CombinedOutput(); err != nil {
-		log, _ := os.ReadFile(logFile)
-		return nil, fmt.Errorf("pg_ctl start: %w\n%s\n%s", err, out, log)
-	}
-	stop := func() error {
-		out, err := run.cmd(context.Background(), pgctl, "-D", data, "-m", "immediate", "-w", "stop").CombinedOutput()
-		if err != nil {
-			err = fmt.Errorf("pg_ctl stop: %w\n%s", err, out)
-		}
-		return errors.Join(err, os.RemoveAll(dir))
-	}
-	return &server{
-		url:  fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port),
-		desc: "throwaway cluster in " + dir,
-		stop: stop,
-	}, nil
+	return &server{url: c.URL(), desc: "throwaway cluster in " + c.dir, stop: c.remove}, nil
 }
 
 // findBinDir returns the directory holding initdb and pg_ctl.

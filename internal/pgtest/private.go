@@ -32,7 +32,9 @@ const clusterCtlTimeout = 2 * time.Minute
 // connections; its superuser is postgres.
 func StartCluster(t testing.TB) *Cluster {
 	t.Helper()
-	c, err := newCluster()
+	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
+	defer cancel()
+	c, err := newCluster(ctx)
 	if err != nil {
 		t.Fatalf("pgtest: private cluster: %v", err)
 	}
@@ -48,9 +50,7 @@ func StartCluster(t testing.TB) *Cluster {
 }
 
 // newCluster runs initdb in a new temporary directory.
-func newCluster() (_ *Cluster, err error) {
-	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
-	defer cancel()
+func newCluster(ctx context.Context) (_ *Cluster, err error) {
 	bin, err := findBinDir()
 	if err != nil {
 		return nil, err
@@ -60,9 +60,9 @@ func newCluster() (_ *Cluster, err error) {
 		return nil, err
 	}
 	// A short path: a Unix socket path is limited to about 100 bytes.
-	dir, err := os.MkdirTemp("/tmp", "sessiongen-private-")
+	dir, err := os.MkdirTemp("/tmp", "sessiongen-pgtest-")
 	if err != nil {
-		if dir, err = os.MkdirTemp("", "sessiongen-private-"); err != nil {
+		if dir, err = os.MkdirTemp("", "sessiongen-pgtest-"); err != nil {
 			return nil, err
 		}
 	}
