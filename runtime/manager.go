@@ -146,7 +146,7 @@ func DefaultErrorHandler(w http.ResponseWriter, _ *http.Request, err error) {
 // headers go out.
 func (m *Manager) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s := newSession(r.Context(), m, m.requestToken(r), r.UserAgent())
+		s := newSession(m, r)
 		r = r.WithContext(contextWithSession(r.Context(), s))
 		rw := &responseWriter{ResponseWriter: w, req: r, sess: s}
 		next.ServeHTTP(rw, r)
@@ -154,15 +154,15 @@ func (m *Manager) Middleware(next http.Handler) http.Handler {
 	})
 }
 
-// requestToken returns the first session cookie of a token's shape; others
-// are treated as absent, without any store call.
-func (m *Manager) requestToken(r *http.Request) string {
+// requestToken returns the first session cookie of a token's shape, with
+// its hash; others are treated as absent, without any store call.
+func (m *Manager) requestToken(r *http.Request) (string, TokenHash, bool) {
 	for _, c := range r.CookiesNamed(m.cookieName) {
-		if _, ok := HashToken(c.Value); ok {
-			return c.Value
+		if h, ok := HashToken(c.Value); ok {
+			return c.Value, h, true
 		}
 	}
-	return ""
+	return "", TokenHash{}, false
 }
 
 // cookie returns the session cookie carrying token for a session that ends

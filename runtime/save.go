@@ -41,7 +41,10 @@ func (s *Session) commitLate(status int) error {
 
 func (s *Session) commitLocked(status int, late bool) (*http.Cookie, error) {
 	if !s.accessed {
-		if !s.mgr.saveEveryRequest || !s.hasToken {
+		if !s.mgr.saveEveryRequest {
+			return nil, nil
+		}
+		if s.identify(); !s.hasToken {
 			return nil, nil
 		}
 		s.load()

@@ -43,6 +43,9 @@ var ErrTooLarge = errors.New("session too large")
 type Session struct {
 	mgr *Manager
 	ctx context.Context
+	req *http.Request // read on first use: an untouched session costs nothing
+
+	identified bool // the request's cookie and User-Agent were read
 
 	mu sync.Mutex
 
@@ -78,14 +81,20 @@ type Session struct {
 // maxUserAgent bounds the stored User-Agent, which the client chooses.
 const maxUserAgent = 512
 
-// newSession returns the session for a request whose cookie carried token
-// (empty when it carried none of a token's shape).
-func newSession(ctx context.Context, m *Manager, token, userAgent string) *Session {
-	s := &Session{mgr: m, ctx: ctx, userAgent: cleanUserAgent(userAgent)}
-	if h, ok := HashToken(token); ok {
-		s.token, s.hash, s.hasToken = token, h, true
+// newSession returns the session of r. It reads nothing yet.
+func newSession(m *Manager, r *http.Request) *Session {
+	return &Session{mgr: m, ctx: r.Context(), req: r}
+}
+
+// identify reads the request's session cookie and User-Agent, once. The
+// caller holds mu.
+func (s *Session) identify() {
+	if s.identified {
+		return
 	}
-	return s
+	s.identified = true
+	s.token, s.hash, s.hasToken = s.mgr.requestToken(s.req)
+	s.userAgent = cleanUserAgent(s.req.UserAgent())
 }
 
 // load reads the session from the store on first use. The caller holds mu.
@@ -94,6 +103,7 @@ func (s *Session) load() {
 	if s.loaded {
 		return
 	}
+	s.identify()
 	s.loaded = true
 	s.data = map[string]json.RawMessage{}
 	s.changes = map[string]bool{}
@@ -281,6 +291,7 @@ func (s *Session) Flush() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.accessed = true
+	s.identify()
 	s.flushed = s.flushed || s.hasToken
 	s.loaded = true
 	s.stored = false
