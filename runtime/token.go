@@ -11,7 +11,9 @@ import (
 const tokenBytes = 32
 
 // tokenLen is the length of a token in its cookie form (unpadded base64url).
-var tokenLen = base64.RawURLEncoding.EncodedLen(tokenBytes)
+// It is base64.RawURLEncoding.EncodedLen(tokenBytes), as a constant so
+// that HashToken can copy a token into an array on the stack.
+const tokenLen = (tokenBytes*8 + 5) / 6
 
 // TokenHash is the SHA-256 of a session token: the only form in which a
 // Store ever sees a token, so a copy of the store does not let anyone in.
@@ -29,12 +31,15 @@ func HashToken(token string) (TokenHash, bool) {
 	if len(token) != tokenLen {
 		return TokenHash{}, false
 	}
+	// A copy in an array: []byte(token) would allocate, twice.
+	var buf [tokenLen]byte
+	copy(buf[:], token)
 	var raw [tokenBytes]byte
-	n, err := base64.RawURLEncoding.Strict().Decode(raw[:], []byte(token))
+	n, err := base64.RawURLEncoding.Strict().Decode(raw[:], buf[:])
 	if err != nil || n != tokenBytes {
 		return TokenHash{}, false
 	}
-	return sha256.Sum256([]byte(token)), true
+	return sha256.Sum256(buf[:]), true
 }
 
 // newToken returns a fresh random token and its hash.

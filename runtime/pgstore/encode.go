@@ -1,9 +1,7 @@
 package pgstore
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 
 	"github.com/sessiongen/sessiongen/runtime"
@@ -52,46 +50,12 @@ func deref(p *string) string {
 	return *p
 }
 
-// decodeObject splits the stored JSON object into its members. A member
-// that encoding/json cannot decode must fail only when it is read (Get
-// reads it as unset) and not make the whole session unloadable: jsonb holds
-// values nested more deeply than encoding/json's limit of 10,000 levels, so
-// when decoding the whole object fails, the members are split out token by
-// token, which has no such limit.
+// decodeObject splits the stored JSON object into its members, without
+// decoding or copying them (splitObject): each member is decoded when a
+// handler reads it. A member that encoding/json cannot decode fails only
+// then (Get reads it as unset) and does not make the whole session
+// unloadable; splitting has no nesting limit, while jsonb holds values
+// nested more deeply than encoding/json's 10,000 levels.
 func decodeObject(b []byte) (map[string]json.RawMessage, error) {
-	data := map[string]json.RawMessage{}
-	if err := json.Unmarshal(b, &data); err == nil {
-		return data, nil
-	}
-	clear(data)
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return nil, errors.New("not a JSON object")
-	}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, err
-		}
-		key, _ := tok.(string) // object keys are strings
-		start := dec.InputOffset()
-		for depth := 0; ; {
-			tok, err := dec.Token()
-			if err != nil {
-				return nil, err
-			}
-			switch tok {
-			case json.Delim('['), json.Delim('{'):
-				depth++
-			case json.Delim(']'), json.Delim('}'):
-				depth--
-			}
-			if depth == 0 {
-				break
-			}
-		}
-		// The member's value, without the colon and blanks before it.
-		data[key] = bytes.Clone(bytes.TrimLeft(b[start:dec.InputOffset()], " \t\r\n:"))
-	}
-	return data, nil
+	return splitObject(b)
 }
