@@ -74,7 +74,9 @@ WHERE user_id = sqlc.arg(user_id) AND expires_at > now()
 ORDER BY updated_at DESC, token_hash;
 
 -- DeleteUserSessions deletes every session of a user, live or expired,
--- except the one under keep (pass an empty hash to keep none).
--- name: DeleteUserSessions :execrows
+-- except the one under keep (pass an empty hash to keep none), and returns
+-- the hashes it deleted, so a cache in front can forget exactly those.
+-- name: DeleteUserSessions :many
 DELETE FROM sessiongen_sessions
-WHERE user_id = sqlc.arg(user_id) AND token_hash <> sqlc.arg(keep);
+WHERE user_id = sqlc.arg(user_id) AND token_hash <> sqlc.arg(keep)
+RETURNING token_hash;

@@ -18,17 +18,19 @@ package impl
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // Names lists the implementations in the order the benchmark runs them.
-var Names = []string{"sessiongen", "scs", "gorilla", "bare"}
+var Names = []string{"sessiongen", "scs", "gorilla", "bare", "sessiongen-cached"}
 
 // Routes lists the measured routes.
 var Routes = []string{"/nosession", "/read", "/write", "/read-large", "/write-large", "/login"}
@@ -72,10 +74,19 @@ const LargeValueLen = 160
 // LargeKey returns the name of the i-th key of a large session.
 func LargeKey(i int) string { return fmt.Sprintf("k%02d", i) }
 
-// LargeValue returns the seeded value of the i-th key of a large session.
+// LargeValue returns the seeded value of the i-th key of a large session:
+// LargeValueLen letters and digits drawn from a generator seeded with i, so
+// that the session does not compress much, as real data would not, and
+// PostgreSQL stores its 8 KB out of line (TOAST) for every implementation.
 func LargeValue(i int) string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	rng := rand.New(rand.NewPCG(uint64(i), 7))
 	prefix := fmt.Sprintf("value %02d ", i)
-	return prefix + strings.Repeat(string(rune('a'+i%26)), LargeValueLen-len(prefix))
+	b := []byte(prefix)
+	for len(b) < LargeValueLen {
+		b = append(b, alphabet[rng.IntN(len(alphabet))])
+	}
+	return string(b)
 }
 
 // writeLargeCounter makes each /write-large store a value that differs from
@@ -104,18 +115,37 @@ func New(ctx context.Context, name string, cfg Config) (Impl, error) {
 		return newGorilla(ctx, cfg)
 	case "bare":
 		return newBare(ctx, cfg)
+	case "sessiongen-cached":
+		return newSessiongenCached(ctx, cfg)
 	}
 	return nil, fmt.Errorf("unknown implementation %q (want one of %s)", name, strings.Join(Names, ", "))
 }
 
 // newPool opens a pgx pool of cfg.PoolSize connections.
 func newPool(ctx context.Context, cfg Config) (*pgxpool.Pool, error) {
+	return newPoolIn(ctx, cfg, "")
+}
+
+// newPoolIn returns a pool whose search_path is schema, created if missing
+// ("" keeps the server's default).
+func newPoolIn(ctx context.Context, cfg Config, schema string) (*pgxpool.Pool, error) {
 	pc, err := pgxpool.ParseConfig(cfg.DSN)
 	if err != nil {
 		return nil, err
 	}
 	pc.MaxConns = cfg.PoolSize
-	return pgxpool.NewWithConfig(ctx, pc)
+	if schema != "" {
+		pc.ConnConfig.RuntimeParams["search_path"] = schema
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil || schema == "" {
+		return pool, err
+	}
+	if _, err := pool.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{schema}.Sanitize()); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return pool, nil
 }
 
 // writeRead writes the answer of /read.

@@ -20,13 +20,13 @@ var testDSN = benchdb.DSN("postgres://postgres@127.0.0.1:5432/sessiongen_bench_t
 
 // server is one implementation under test, behind a round-trip counter.
 type server struct {
-	t     *testing.T
+	t     testing.TB
 	x     impl.Impl
 	proxy *countproxy.Proxy
 	url   string
 }
 
-func start(t *testing.T, name string) *server {
+func start(t testing.TB, name string) *server {
 	t.Helper()
 	ctx := context.Background()
 	if err := benchdb.Ensure(ctx, testDSN); err != nil {

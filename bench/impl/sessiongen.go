@@ -28,6 +28,11 @@ func newSessiongen(ctx context.Context, cfg Config) (*sessiongenImpl, error) {
 		return nil, err
 	}
 	mgr := runtime.NewManager(pgstore.New(pool), runtime.WithCookieAge(Lifetime))
+	return &sessiongenImpl{pool: pool, h: mgr.Middleware(sessiongenRoutes())}, nil
+}
+
+// sessiongenRoutes are the routes, through the generated accessors.
+func sessiongenRoutes() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/nosession", func(w http.ResponseWriter, r *http.Request) {
 		writeOK(w)
@@ -70,7 +75,7 @@ func newSessiongen(ctx context.Context, cfg Config) (*sessiongenImpl, error) {
 		}
 		writeOK(w)
 	})
-	return &sessiongenImpl{pool: pool, h: mgr.Middleware(mux)}, nil
+	return mux
 }
 
 func (x *sessiongenImpl) Handler() http.Handler { return x.h }

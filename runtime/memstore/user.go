@@ -39,21 +39,28 @@ func (s *Store) UserSessions(ctx context.Context, userID string) ([]runtime.Sess
 // DeleteUserSessions deletes every session bound to userID except those
 // under keep, and returns how many it deleted.
 func (s *Store) DeleteUserSessions(ctx context.Context, userID string, keep ...runtime.TokenHash) (int64, error) {
+	hs, err := s.DeleteUserSessionHashes(ctx, userID, keep...)
+	return int64(len(hs)), err
+}
+
+// DeleteUserSessionHashes deletes as DeleteUserSessions does and returns
+// the hashes of the sessions it deleted.
+func (s *Store) DeleteUserSessionHashes(ctx context.Context, userID string, keep ...runtime.TokenHash) ([]runtime.TokenHash, error) {
 	if err := ctx.Err(); err != nil {
-		return 0, fmt.Errorf("memstore: delete user sessions: %w", err)
+		return nil, fmt.Errorf("memstore: delete user sessions: %w", err)
 	}
 	if len(keep) > 1 {
-		return 0, fmt.Errorf("memstore: delete user sessions: keep at most one session, not %d", len(keep))
+		return nil, fmt.Errorf("memstore: delete user sessions: keep at most one session, not %d", len(keep))
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var n int64
+	var hs []runtime.TokenHash
 	for h, sess := range s.sessions {
 		if userID == "" || sess.userID != userID || slices.Contains(keep, h) {
 			continue
 		}
 		delete(s.sessions, h)
-		n++
+		hs = append(hs, h)
 	}
-	return n, nil
+	return hs, nil
 }

@@ -35,19 +35,28 @@ func (s *Store) UserSessions(ctx context.Context, userID string) ([]runtime.Sess
 // under keep (the current one, for "sign out other devices"; none, for
 // "sign out everywhere"), and returns how many it deleted.
 func (s *Store) DeleteUserSessions(ctx context.Context, userID string, keep ...runtime.TokenHash) (int64, error) {
+	hs, err := s.DeleteUserSessionHashes(ctx, userID, keep...)
+	return int64(len(hs)), err
+}
+
+// DeleteUserSessionHashes deletes as DeleteUserSessions does, in one
+// statement, and returns the hashes of the sessions it deleted: what a
+// cache in front of the store must forget.
+func (s *Store) DeleteUserSessionHashes(ctx context.Context, userID string, keep ...runtime.TokenHash) ([]runtime.TokenHash, error) {
 	if len(keep) > 1 {
-		return 0, fmt.Errorf("pgstore: delete user sessions: keep at most one session, not %d", len(keep))
+		return nil, fmt.Errorf("pgstore: delete user sessions: keep at most one session, not %d", len(keep))
 	}
-	var k []byte // no hash is empty, so nothing is kept
+	k := []byte{} // no hash is empty, so nothing is kept
 	if len(keep) == 1 {
 		k = keep[0][:]
 	}
-	if k == nil {
-		k = []byte{}
-	}
-	n, err := s.q.DeleteUserSessions(ctx, db.DeleteUserSessionsParams{UserID: &userID, Keep: k})
+	rows, err := s.q.DeleteUserSessions(ctx, db.DeleteUserSessionsParams{UserID: &userID, Keep: k})
 	if err != nil {
-		return 0, fmt.Errorf("pgstore: delete user sessions: %w", err)
+		return nil, fmt.Errorf("pgstore: delete user sessions: %w", err)
 	}
-	return n, nil
+	hs := make([]runtime.TokenHash, len(rows))
+	for i, r := range rows {
+		copy(hs[i][:], r)
+	}
+	return hs, nil
 }

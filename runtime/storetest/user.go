@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -161,6 +162,31 @@ var userTests = []test{
 		}
 		wantNotFound(t, "kept session", loadErr(s, hs[1]))
 		load(t, s, bystander)
+	}},
+	{"User/DeleteReportsTheHashes", func(t *testing.T, s runtime.Store) {
+		hd, ok := s.(interface {
+			DeleteUserSessionHashes(ctx context.Context, userID string, keep ...runtime.TokenHash) ([]runtime.TokenHash, error)
+		})
+		if !ok {
+			t.Skipf("%T does not report deleted hashes", s)
+		}
+		u := userID(t)
+		var hs []runtime.TokenHash
+		for range 3 {
+			h := newHash(t)
+			if err := s.Create(context.Background(), h, runtime.Record{ExpiresAt: live(), UserID: u, Data: data("a", "1")}); err != nil {
+				t.Fatal(err)
+			}
+			hs = append(hs, h)
+		}
+		got, err := hd.DeleteUserSessionHashes(context.Background(), u, hs[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 2 || !slices.Contains(got, hs[1]) || !slices.Contains(got, hs[2]) {
+			t.Fatalf("reported %v, want exactly the two deleted hashes %v", got, hs[1:])
+		}
+		load(t, s, hs[0])
 	}},
 	{"User/EmptyUserMatchesNothing", func(t *testing.T, s runtime.Store) {
 		us := userStore(t, s)

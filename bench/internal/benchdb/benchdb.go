@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -83,7 +84,7 @@ func Reset(ctx context.Context, dsn, table string) error {
 		return err
 	}
 	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "TRUNCATE "+pgx.Identifier{table}.Sanitize()); err != nil {
+	if _, err := conn.Exec(ctx, "TRUNCATE "+pgx.Identifier(strings.Split(table, ".")).Sanitize()); err != nil {
 		return err
 	}
 	return nil
@@ -96,6 +97,6 @@ func Analyze(ctx context.Context, dsn, table string) error {
 		return err
 	}
 	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, "VACUUM ANALYZE "+pgx.Identifier{table}.Sanitize())
+	_, err = conn.Exec(ctx, "VACUUM ANALYZE "+pgx.Identifier(strings.Split(table, ".")).Sanitize())
 	return err
 }

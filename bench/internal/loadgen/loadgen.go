@@ -60,8 +60,13 @@ const (
 	phaseStop
 )
 
-// RunFor runs workers for warmup, then measures for d.
-func RunFor(t Target, workers int, warmup, d time.Duration) (Result, error) {
+// RunFor runs workers for warmup, then measures for d. mark, if not nil,
+// is called just before the measured window opens (true) and just after it
+// closes (false).
+func RunFor(t Target, workers int, warmup, d time.Duration, mark func(start bool)) (Result, error) {
+	if mark == nil {
+		mark = func(bool) {}
+	}
 	var phase atomic.Int32
 	var measureStart, measureEnd time.Time
 	res, err := run(t, workers, func() (measure, stop bool) {
@@ -74,11 +79,13 @@ func RunFor(t Target, workers int, warmup, d time.Duration) (Result, error) {
 		return false, false
 	}, func() {
 		time.Sleep(warmup)
+		mark(true)
 		measureStart = time.Now()
 		phase.Store(phaseMeasure)
 		time.Sleep(d)
 		phase.Store(phaseStop)
 		measureEnd = time.Now()
+		mark(false)
 	})
 	res.Elapsed = measureEnd.Sub(measureStart)
 	return res, err

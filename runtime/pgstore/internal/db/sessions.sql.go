@@ -124,9 +124,10 @@ func (q *Queries) DeleteSession(ctx context.Context, tokenHash []byte) error {
 	return err
 }
 
-const deleteUserSessions = `-- name: DeleteUserSessions :execrows
+const deleteUserSessions = `-- name: DeleteUserSessions :many
 DELETE FROM sessiongen_sessions
 WHERE user_id = $1 AND token_hash <> $2
+RETURNING token_hash
 `
 
 type DeleteUserSessionsParams struct {
@@ -135,13 +136,26 @@ type DeleteUserSessionsParams struct {
 }
 
 // DeleteUserSessions deletes every session of a user, live or expired,
-// except the one under keep (pass an empty hash to keep none).
-func (q *Queries) DeleteUserSessions(ctx context.Context, arg DeleteUserSessionsParams) (int64, error) {
-	result, err := q.db.Exec(ctx, deleteUserSessions, arg.UserID, arg.Keep)
+// except the one under keep (pass an empty hash to keep none), and returns
+// the hashes it deleted, so a cache in front can forget exactly those.
+func (q *Queries) DeleteUserSessions(ctx context.Context, arg DeleteUserSessionsParams) ([][]byte, error) {
+	rows, err := q.db.Query(ctx, deleteUserSessions, arg.UserID, arg.Keep)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	return result.RowsAffected(), nil
+	defer rows.Close()
+	items := [][]byte{}
+	for rows.Next() {
+		var token_hash []byte
+		if err := rows.Scan(&token_hash); err != nil {
+			return nil, err
+		}
+		items = append(items, token_hash)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const loadSession = `-- name: LoadSession :one
