@@ -28,6 +28,9 @@ func TestGetRenamed(t *testing.T) {
 		// The next save moves it, in the same write as the change.
 		e.calls.Store(0)
 		e.get("/set-and-read-colour")
+		if n := e.calls.Load(); n != 2 {
+			t.Errorf("a save that moves a renamed key: %d store calls, want 2 (load, one per-key write)", n)
+		}
 		rec, err = e.stored(token)
 		if err != nil {
 			t.Fatal(err)
