@@ -67,7 +67,11 @@ func run(ctx context.Context, args []string, databaseURL string, stdout, stderr 
 		fmt.Fprintln(stderr, "example:", err)
 		return 1
 	}
-	mgr := runtime.NewManager(store, runtime.WithLogger(log))
+	mgr, err := runtime.NewManager(store, runtime.WithLogger(log))
+	if err != nil {
+		fmt.Fprintln(stderr, "example:", err)
+		return 1
+	}
 	shop, err := newShop(log, store)
 	if err != nil {
 		fmt.Fprintln(stderr, "example:", err)

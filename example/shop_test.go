@@ -59,7 +59,11 @@ func newBrowser(t *testing.T, st store) *browser {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(shop.handler(runtime.NewManager(st, runtime.WithLogger(log))))
+	mgr, err := runtime.NewManager(st, runtime.WithLogger(log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(shop.handler(mgr))
 	t.Cleanup(srv.Close)
 	b := &browser{t: t, srv: srv, store: st}
 	b.client = b.newClient()

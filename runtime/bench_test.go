@@ -118,7 +118,7 @@ func BenchmarkMiddleware(b *testing.B) {
 	})
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
-			mgr := runtime.NewManager(memstore.New())
+			mgr := newManager(b, memstore.New())
 			r, _ := http.NewRequest(http.MethodGet, "http://bench/", nil)
 			if c.seed != nil {
 				r = benchSession(b, mgr, c.seed)

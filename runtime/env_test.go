@@ -92,9 +92,19 @@ func newStoreEnv(t *testing.T, kind string) *env {
 // production, which the TLS server and the jar honour.
 func (e *env) start(h http.Handler, opts ...runtime.Option) {
 	opts = append([]runtime.Option{runtime.WithCookieSecure(true), runtime.WithLogger(slogTo(e.logs))}, opts...)
-	mgr := runtime.NewManager(e.store, opts...)
+	mgr := newManager(e.t, e.store, opts...)
 	e.srv = newTLSServer(e.t, mgr.Middleware(h))
 	e.client = e.newClient()
+}
+
+// newManager returns runtime.NewManager's Manager, failing tb on an error.
+func newManager(tb testing.TB, store runtime.Store, opts ...runtime.Option) *runtime.Manager {
+	tb.Helper()
+	mgr, err := runtime.NewManager(store, opts...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return mgr
 }
 
 func slogTo(w io.Writer) *slog.Logger {

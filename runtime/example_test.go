@@ -16,7 +16,11 @@ import (
 // through the accessors sessiongen generates (sess.SetVisits(n)); this
 // example uses the runtime's helpers that those accessors call.
 func Example() {
-	mgr := runtime.NewManager(memstore.New())
+	mgr, err := runtime.NewManager(memstore.New())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -47,13 +51,16 @@ func Example() {
 }
 
 // NewManager takes the store and Django's settings as options; anything not
-// given keeps Django's default.
+// given keeps the default. It fails on settings browsers would refuse.
 func ExampleNewManager() {
-	mgr := runtime.NewManager(memstore.New(),
-		runtime.WithCookieSecure(true),                      // production: HTTPS only
+	mgr, err := runtime.NewManager(memstore.New(),
 		runtime.WithCookieSameSite(http.SameSiteStrictMode), // default Lax
 		runtime.WithCookieAge(7*24*time.Hour),               // default two weeks
 	)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 
 	srv := httptest.NewServer(mgr.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		runtime.Set(runtime.FromRequest(r), "seen", true)
@@ -74,7 +81,11 @@ func ExampleNewManager() {
 // it changed: a read sends no cookie, and a response that never touches the
 // session costs nothing.
 func ExampleManager_Middleware() {
-	mgr := runtime.NewManager(memstore.New())
+	mgr, err := runtime.NewManager(memstore.New())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/write", func(w http.ResponseWriter, r *http.Request) {
 		runtime.Set(runtime.FromRequest(r), "theme", "dark")
@@ -105,4 +116,12 @@ func ExampleManager_Middleware() {
 	// /write: body "", sets cookie true, Vary "Cookie"
 	// /read: body "dark", sets cookie false, Vary "Cookie"
 	// /static: body "no session here", sets cookie false, Vary ""
+}
+
+// A cookie that browsers would drop is refused when the Manager is built,
+// not discovered when no session ever sticks.
+func ExampleNewManager_refused() {
+	_, err := runtime.NewManager(memstore.New(), runtime.WithHostCookie(), runtime.WithCookieDomain("example.com"))
+	fmt.Println(err)
+	// Output: runtime: NewManager: cookie "__Host-sessionid": a __Host- cookie takes no Domain (have "example.com")
 }

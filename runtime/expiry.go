@@ -24,10 +24,18 @@ type Expiry struct {
 }
 
 // ExpireAfter ends the session d after each save, so it slides forward each
-// time the session is saved. A d of zero or less ends the session at once.
-func ExpireAfter(d time.Duration) Expiry { return Expiry{kind: expiryAfter, after: d} }
+// time the session is saved. Cookies count in whole seconds, so a d under a
+// second is rounded up to one; a d of zero or less ends the session at
+// once: the save deletes it instead of storing it expired.
+func ExpireAfter(d time.Duration) Expiry {
+	if d > 0 && d < time.Second {
+		d = time.Second
+	}
+	return Expiry{kind: expiryAfter, after: d}
+}
 
-// ExpireAt ends the session at t, however often it is saved.
+// ExpireAt ends the session at t, however often it is saved. A t less than
+// a second ahead ends the session at once, as ExpireAfter(0) does.
 func ExpireAt(t time.Time) Expiry { return Expiry{kind: expiryAt, at: t} }
 
 // ExpireAtBrowserClose makes the cookie a browser-session cookie (no

@@ -85,7 +85,7 @@ func TestUnreachableDatabase(t *testing.T) {
 	t.Cleanup(pool.Close)
 	logs := &syncBuffer{}
 	e := &env{t: t, logs: logs}
-	mgr := runtime.NewManager(pgstore.New(pool), runtime.WithLogger(slogTo(logs)))
+	mgr := newManager(t, pgstore.New(pool), runtime.WithLogger(slogTo(logs)))
 	e.srv = newTLSServer(t, mgr.Middleware(routes()))
 	e.client = e.newClient()
 

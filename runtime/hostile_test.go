@@ -602,7 +602,7 @@ func TestOverLimitSessionCanShrinkAndRefresh(t *testing.T) {
 		if r := rc.send("/del?k=a", token); r.status != http.StatusOK {
 			t.Errorf("shrinking an over-limit session: %d, want 200", r.status)
 		}
-		every := runtime.NewManager(e.store, runtime.WithMaxSize(1000), runtime.WithSaveEveryRequest(true),
+		every := newManager(t, e.store, runtime.WithMaxSize(1000), runtime.WithSaveEveryRequest(true),
 			runtime.WithLogger(slogTo(io.Discard)))
 		req := httptest.NewRequest(http.MethodGet, "/nothing", nil)
 		req.AddCookie(&http.Cookie{Name: runtime.DefaultCookieName, Value: token})

@@ -2,19 +2,28 @@ package runtime
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 )
 
-// Defaults of the Manager's settings, the same as Django's.
+// Defaults of the Manager's settings: Django's, with Plain's Secure cookie.
 const (
 	DefaultCookieName = "sessionid"
 	DefaultCookieAge  = 1209600 * time.Second // two weeks
 	DefaultCookiePath = "/"
 	// DefaultMaxSize bounds a session's stored JSON: 64 KiB.
 	DefaultMaxSize = 64 << 10
+	// DefaultSaveTimeout bounds the store writes made as a response starts.
+	DefaultSaveTimeout = 5 * time.Second
 )
+
+// HostCookieName is the cookie name that WithHostCookie sets: the __Host-
+// prefix makes browsers accept the cookie only with Secure, Path=/ and no
+// Domain, so no sibling subdomain can set or overwrite it.
+const HostCookieName = "__Host-" + DefaultCookieName
 
 // Manager holds the session settings and the Store, and provides the
 // middleware that gives each request its Session. It is safe for
@@ -29,9 +38,11 @@ type Manager struct {
 	cookieSecure         bool
 	cookieHTTPOnly       bool
 	cookieSameSite       http.SameSite
+	cookiePartitioned    bool
 	saveEveryRequest     bool
 	expireAtBrowserClose bool
 	maxSize              int
+	saveTimeout          time.Duration
 
 	errorHandler func(http.ResponseWriter, *http.Request, error)
 	logger       *slog.Logger
@@ -42,18 +53,26 @@ type Manager struct {
 type Option func(*Manager)
 
 // NewManager returns a Manager that keeps sessions in store, with Django's
-// defaults changed by opts: cookie "sessionid", two weeks, path "/", no
-// domain, not Secure, HttpOnly, SameSite=Lax, saved only when modified, not
-// ending at browser close.
-func NewManager(store Store, opts ...Option) *Manager {
+// defaults, and Plain's Secure cookie, changed by opts: cookie "sessionid",
+// two weeks, path "/", no domain, Secure, HttpOnly, SameSite=Lax, saved only
+// when modified, not ending at browser close.
+//
+// It fails, saying which setting is wrong, when browsers would drop the
+// cookie it sets: a name that is not a cookie name, a __Host- name without
+// Secure, with a Domain or with a Path other than "/", a __Secure- name,
+// SameSite=None or Partitioned without Secure, an invalid Domain or Path,
+// or a cookie age under a second.
+func NewManager(store Store, opts ...Option) (*Manager, error) {
 	m := &Manager{
 		store:          store,
 		cookieName:     DefaultCookieName,
 		cookieAge:      DefaultCookieAge,
 		cookiePath:     DefaultCookiePath,
+		cookieSecure:   true,
 		cookieHTTPOnly: true,
 		cookieSameSite: http.SameSiteLaxMode,
 		maxSize:        DefaultMaxSize,
+		saveTimeout:    DefaultSaveTimeout,
 		errorHandler:   DefaultErrorHandler,
 		logger:         slog.Default(),
 		now:            time.Now,
@@ -61,7 +80,39 @@ func NewManager(store Store, opts ...Option) *Manager {
 	for _, o := range opts {
 		o(m)
 	}
-	return m
+	if store == nil {
+		return nil, errors.New("runtime: NewManager: no store")
+	}
+	if err := m.checkCookie(); err != nil {
+		return nil, fmt.Errorf("runtime: NewManager: %w", err)
+	}
+	return m, nil
+}
+
+// checkCookie reports a cookie setting that browsers would refuse, so that
+// it fails at start instead of as a session that never sticks.
+func (m *Manager) checkCookie() error {
+	c := m.baseCookie("x")
+	if err := c.Valid(); err != nil {
+		return fmt.Errorf("cookie %q: %w", c.Name, err)
+	}
+	switch {
+	case m.cookieAge < time.Second:
+		return fmt.Errorf("cookie age %v: browsers count Max-Age in whole seconds; give at least 1s", m.cookieAge)
+	case c.Path != "" && !strings.HasPrefix(c.Path, "/"):
+		return fmt.Errorf("cookie path %q: must start with /", c.Path)
+	case strings.HasPrefix(c.Name, "__Host-") && !c.Secure:
+		return fmt.Errorf("cookie %q: a __Host- cookie needs Secure", c.Name)
+	case strings.HasPrefix(c.Name, "__Host-") && c.Domain != "":
+		return fmt.Errorf("cookie %q: a __Host- cookie takes no Domain (have %q)", c.Name, c.Domain)
+	case strings.HasPrefix(c.Name, "__Host-") && c.Path != "/":
+		return fmt.Errorf("cookie %q: a __Host- cookie needs Path \"/\" (have %q)", c.Name, c.Path)
+	case strings.HasPrefix(c.Name, "__Secure-") && !c.Secure:
+		return fmt.Errorf("cookie %q: a __Secure- cookie needs Secure", c.Name)
+	case c.SameSite == http.SameSiteNoneMode && !c.Secure:
+		return fmt.Errorf("cookie %q: SameSite=None needs Secure", c.Name)
+	}
+	return nil
 }
 
 // WithCookieName sets the session cookie's name (default "sessionid").
@@ -79,9 +130,29 @@ func WithCookieDomain(domain string) Option { return func(m *Manager) { m.cookie
 // WithCookiePath sets the cookie's Path attribute (default "/").
 func WithCookiePath(path string) Option { return func(m *Manager) { m.cookiePath = path } }
 
-// WithCookieSecure sets the cookie's Secure attribute (default false, as in
-// Django). Turn it on in production, where the site is served over HTTPS.
+// WithCookieSecure sets the cookie's Secure attribute (default true, as in
+// Plain), which keeps the browser from sending the token over plain HTTP.
+// Browsers, curl and net/http/cookiejar treat http://localhost and loopback
+// addresses as secure, so local development works with it on; turn it off
+// only to serve plain HTTP on another address, such as a LAN IP.
 func WithCookieSecure(secure bool) Option { return func(m *Manager) { m.cookieSecure = secure } }
+
+// WithCookiePartitioned sets the cookie's Partitioned attribute (CHIPS;
+// default false), for a site embedded in other sites' pages: the browser
+// keeps a separate cookie for each top-level site. It needs Secure.
+func WithCookiePartitioned(on bool) Option {
+	return func(m *Manager) { m.cookiePartitioned = on }
+}
+
+// WithHostCookie names the cookie HostCookieName and makes it Secure, with
+// Path "/" and no Domain, as the __Host- prefix requires (NIST SP 800-63B
+// recommends it). A later WithCookieDomain, WithCookiePath or
+// WithCookieSecure(false) makes NewManager fail.
+func WithHostCookie() Option {
+	return func(m *Manager) {
+		m.cookieName, m.cookieSecure, m.cookiePath, m.cookieDomain = HostCookieName, true, "/", ""
+	}
+}
 
 // WithCookieHTTPOnly sets the cookie's HttpOnly attribute (default true),
 // which keeps the token out of reach of page scripts.
@@ -109,10 +180,26 @@ func WithExpireAtBrowserClose(on bool) Option {
 // it is written. A size of zero or less means no bound.
 func WithMaxSize(bytes int) Option { return func(m *Manager) { m.maxSize = bytes } }
 
+// WithSaveTimeout bounds each store write the middleware makes as the
+// response starts: the save, and the delete of a flushed or emptied
+// session (default DefaultSaveTimeout). The writes run on a context of
+// their own, not cancelled with the request's, so a client that
+// disconnects, or a proxy that gives up, does not undo a sign-out. A
+// timeout of zero or less means the default.
+func WithSaveTimeout(d time.Duration) Option {
+	return func(m *Manager) {
+		if d <= 0 {
+			d = DefaultSaveTimeout
+		}
+		m.saveTimeout = d
+	}
+}
+
 // WithErrorHandler sets the handler that writes the response when the
 // session cannot be loaded or saved, in place of the handler's own
 // response. It receives the request and the error, which wraps ErrNotFound
-// when a concurrent request deleted the session, ErrInvalidValue when a
+// when a concurrent request deleted the session, ErrConflict when
+// concurrent requests kept changing a key this one updated, ErrInvalidValue when a
 // value could not be encoded, ErrTooLarge when the session outgrew
 // WithMaxSize, and the store's error otherwise. The default
 // is DefaultErrorHandler.
@@ -126,14 +213,15 @@ func WithErrorHandler(h func(w http.ResponseWriter, r *http.Request, err error))
 func WithLogger(l *slog.Logger) Option { return func(m *Manager) { m.logger = l } }
 
 // DefaultErrorHandler answers 409 Conflict when a concurrent request deleted
-// the session (a sign-out, say) before this one could save its change,
-// 500 Internal Server Error when a value could not be encoded or the
+// the session (a sign-out, say) before this one could save its change, or
+// kept changing a key this one updated (ErrConflict), 500 Internal Server
+// Error when a value could not be encoded or the
 // session grew too large, and 503 Service Unavailable when the store
 // failed.
 func DefaultErrorHandler(w http.ResponseWriter, _ *http.Request, err error) {
 	code := http.StatusServiceUnavailable
 	switch {
-	case errors.Is(err, ErrNotFound):
+	case errors.Is(err, ErrNotFound), errors.Is(err, ErrConflict):
 		code = http.StatusConflict
 	case errors.Is(err, ErrInvalidValue), errors.Is(err, ErrTooLarge):
 		code = http.StatusInternalServerError
@@ -191,12 +279,13 @@ func (m *Manager) expiredCookie() *http.Cookie {
 
 func (m *Manager) baseCookie(value string) *http.Cookie {
 	return &http.Cookie{
-		Name:     m.cookieName,
-		Value:    value,
-		Path:     m.cookiePath,
-		Domain:   m.cookieDomain,
-		Secure:   m.cookieSecure,
-		HttpOnly: m.cookieHTTPOnly,
-		SameSite: m.cookieSameSite,
+		Name:        m.cookieName,
+		Value:       value,
+		Path:        m.cookiePath,
+		Domain:      m.cookieDomain,
+		Secure:      m.cookieSecure,
+		HttpOnly:    m.cookieHTTPOnly,
+		SameSite:    m.cookieSameSite,
+		Partitioned: m.cookiePartitioned,
 	}
 }

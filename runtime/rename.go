@@ -40,6 +40,6 @@ func (s *Session) rename(old, key string, raw json.RawMessage) {
 	}
 	delete(s.data, old)
 	s.data[key] = raw
-	s.changes[old] = false
-	s.changes[key] = true
+	s.pending.change(old, false)
+	s.pending.change(key, true)
 }

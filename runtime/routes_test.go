@@ -73,7 +73,8 @@ func routes() *http.ServeMux {
 		s := runtime.FromRequest(r)
 		runtime.Set(s, "k", "v")
 		secs, _ := strconv.Atoi(r.FormValue("s"))
-		d := time.Duration(secs) * time.Second
+		ms, _ := strconv.Atoi(r.FormValue("ms"))
+		d := time.Duration(secs)*time.Second + time.Duration(ms)*time.Millisecond
 		switch r.FormValue("mode") {
 		case "after":
 			s.SetExpiry(runtime.ExpireAfter(d))

@@ -1,15 +1,33 @@
 package runtime
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
+	"time"
 )
+
+// MaxUpdateAttempts bounds how many times a save writes a session whose
+// keys changed through Update while concurrent requests keep changing
+// them: after that many conflicts the save fails with an error wrapping
+// ErrConflict.
+const MaxUpdateAttempts = 20
+
+// maxConflictBackoff bounds the pause between two attempts of a save.
+const maxConflictBackoff = 50 * time.Millisecond
 
 // errLateChange is reported when the handler changed the session after the
 // response headers went out in a way that needs a new cookie.
 var errLateChange = errors.New("runtime: session changed after the response was written, and saving it needs a new cookie; " +
 	"make the first change, Flush, CycleKey and SetExpiry before writing the response")
+
+// errLateEnd is reported when the handler ended the session after the
+// response headers went out: the row is deleted, but the cookie that would
+// expire it in the browser could not be sent.
+var errLateEnd = errors.New("runtime: session ended after the response was written: it is deleted, " +
+	"but its cookie could not be expired; Flush before writing the response")
 
 // commitResult is what the middleware must add to the response.
 type commitResult struct {
@@ -31,11 +49,14 @@ func (s *Session) commit(status int) commitResult {
 
 // commitLate saves what the handler changed after the response started. A
 // change that needs no new cookie is saved; one that does is reported, as
-// the cookie can no longer be sent.
+// the cookie can no longer be sent. A sign-out is written either way.
 func (s *Session) commitLate(status int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, err := s.commitLocked(status, true)
+	c, err := s.commitLocked(status, true)
+	if err == nil && c != nil {
+		err = errLateEnd
+	}
 	return err
 }
 
@@ -49,13 +70,13 @@ func (s *Session) commitLocked(status int, late bool) (*http.Cookie, error) {
 		}
 		s.load()
 	}
-	flushed := s.flushed
-	if flushed {
+	ended := s.pending.flushed
+	if ended {
 		// A sign-out takes effect whatever the response: the row goes now.
-		if err := s.mgr.store.Delete(s.ctx, s.hash); err != nil {
+		if err := s.deleteStored(); err != nil {
 			return nil, fmt.Errorf("runtime: delete flushed session: %w", err)
 		}
-		s.flushed = false
+		s.pending.flushed = false
 	}
 	if s.loadErr != nil {
 		return nil, s.loadErr
@@ -64,50 +85,69 @@ func (s *Session) commitLocked(status int, late bool) (*http.Cookie, error) {
 		return nil, s.setErr
 	}
 	if status >= http.StatusInternalServerError {
-		if flushed && s.isEmpty() {
-			return s.forget(), nil
+		if ended {
+			return s.forget(true), nil
 		}
 		return nil, nil
 	}
 	if s.isEmpty() {
-		return s.end()
+		return s.end(ended)
 	}
-	if !s.modified && !s.mgr.saveEveryRequest {
+	if !s.pending.modified && !s.mgr.saveEveryRequest {
 		return nil, nil
 	}
-	if late && (!s.stored || s.cycled || s.expirySet) {
+	if late && (!s.stored || s.pending.cycled || s.pending.expirySet) {
 		return nil, errLateChange
 	}
 	// Only a save that grows the session past the limit is refused: one
 	// that refreshes or shrinks a session already over it (concurrent
 	// writes merged in the store, or the limit was lowered) goes through,
-	// or its user could never save it again.
+	// or its user could never save it again. The store checks the same in
+	// its write, where concurrent saves cannot pass it together.
 	if n, max := s.size(), s.mgr.maxSize; max > 0 && n > max && n > s.loadedSize {
 		return nil, fmt.Errorf("runtime: save session: %d bytes, over the limit of %d: %w", n, max, ErrTooLarge)
 	}
 	return s.save()
 }
 
-// end deletes the stored row of a session the handler emptied and expires
-// its cookie.
-func (s *Session) end() (*http.Cookie, error) {
-	if s.stored {
-		if err := s.mgr.store.Delete(s.ctx, s.hash); err != nil {
-			return nil, fmt.Errorf("runtime: delete emptied session: %w", err)
-		}
-		s.stored = false
-	}
-	return s.forget(), nil
+// writeContext returns the context of the store writes that end a request:
+// not cancelled with the request, so that a client that disconnects does
+// not undo a sign-out or lose a save, and bounded by the save timeout.
+func (s *Session) writeContext() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(s.ctx), s.mgr.saveTimeout)
 }
 
-// forget drops the session's token, returning the cookie that expires it in
-// the browser if the request carried one.
-func (s *Session) forget() *http.Cookie {
+// deleteStored deletes the row under the session's hash.
+func (s *Session) deleteStored() error {
+	ctx, cancel := s.writeContext()
+	defer cancel()
+	return s.mgr.store.Delete(ctx, s.hash)
+}
+
+// end deletes the stored row of a session the handler emptied, and expires
+// its cookie if this request ended a live session: a Flush, or emptying
+// the session it loaded. A request whose token named no live session (a
+// stale token from before a concurrent CycleKey, say) leaves the cookie
+// alone, or it could delete the cookie that the concurrent request set.
+func (s *Session) end(flushed bool) (*http.Cookie, error) {
+	ended := flushed
+	if s.stored {
+		if err := s.deleteStored(); err != nil {
+			return nil, fmt.Errorf("runtime: delete emptied session: %w", err)
+		}
+		s.stored, ended = false, true
+	}
+	return s.forget(ended), nil
+}
+
+// forget drops the session's token and pending changes, returning the
+// cookie that expires it in the browser when expire is set and the
+// request carried one.
+func (s *Session) forget(expire bool) *http.Cookie {
 	had := s.hasToken
 	s.token, s.hash, s.hasToken = "", TokenHash{}, false
-	s.changes = map[string]bool{}
-	s.modified, s.cycled, s.expirySet = false, false, false
-	if !had {
+	s.pending = pending{}
+	if !had || !expire {
 		return nil
 	}
 	return s.mgr.expiredCookie()
@@ -115,43 +155,77 @@ func (s *Session) forget() *http.Cookie {
 
 // save writes the session: a per-key update of the stored row, that update
 // moved to a new token when the key was cycled, or a new row under a fresh
-// token for a session that had none.
+// token for a session that had none. A save whose updates conflict with a
+// concurrent request's is applied again to the session as it is now.
 func (s *Session) save() (*http.Cookie, error) {
 	now := s.mgr.now()
 	e := s.expiry()
+	age := e.age(now, s.mgr.cookieAge)
+	if age < time.Second {
+		// An expiry that has passed, or will within the cookie's smallest
+		// unit, ends the session rather than storing it expired.
+		return s.end(true)
+	}
+	token, h := s.token, s.hash
+	if !s.stored || s.pending.cycled {
+		token, h = newToken()
+	}
+	ctx, cancel := s.writeContext()
+	defer cancel()
 	expiresAt := e.date(now, s.mgr.cookieAge)
-	var (
-		token string
-		h     TokenHash
-		err   error
-	)
-	switch {
-	case s.stored && s.cycled:
-		token, h = newToken()
-		err = s.mgr.store.Cycle(s.ctx, s.hash, h, s.change(expiresAt))
-	case s.stored:
-		token, h = s.token, s.hash
-		err = s.mgr.store.Update(s.ctx, h, s.change(expiresAt))
-	default:
-		token, h = newToken()
-		err = s.mgr.store.Create(s.ctx, h, Record{
-			Data: s.data, ExpiresAt: expiresAt, UserID: s.userID, UserAgent: s.userAgent,
-		})
+	err := s.write(ctx, h, expiresAt)
+	for attempt := 1; errors.Is(err, ErrConflict) && attempt < MaxUpdateAttempts; attempt++ {
+		if err = s.retry(ctx, attempt); err == nil {
+			err = s.write(ctx, h, expiresAt)
+		}
 	}
 	if errors.Is(err, ErrNotFound) {
-		// Another request deleted the session (a sign-out, say): writing
-		// it again would bring it back.
-		c := s.forget()
+		// Another request deleted the session (a sign-out, or a CycleKey
+		// that moved it): writing it again would bring it back. The cookie
+		// is left alone, as the other request may have set a new one.
+		s.forget(false)
 		s.stored = false
-		return c, fmt.Errorf("runtime: save session: deleted by a concurrent request: %w", err)
+		return nil, fmt.Errorf("runtime: save session: deleted by a concurrent request: %w", err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("runtime: save session: %w", err)
 	}
 	s.token, s.hash, s.hasToken, s.stored = token, h, true, true
 	s.loadedSize = s.size()
-	s.storedUA, s.bindUser = s.userAgent, nil
-	s.changes = map[string]bool{}
-	s.modified, s.cycled, s.expirySet = false, false, false
-	return s.mgr.cookie(token, e.age(now, s.mgr.cookieAge), e.atBrowserClose(s.mgr.expireAtBrowserClose)), nil
+	s.storedUA = s.userAgent
+	s.pending = pending{}
+	return s.mgr.cookie(token, age, e.atBrowserClose(s.mgr.expireAtBrowserClose)), nil
+}
+
+// write sends the save to the store: a Cycle to h, an Update, or a Create
+// under h.
+func (s *Session) write(ctx context.Context, h TokenHash, expiresAt time.Time) error {
+	switch {
+	case s.stored && s.pending.cycled:
+		return s.mgr.store.Cycle(ctx, s.hash, h, s.change(expiresAt))
+	case s.stored:
+		return s.mgr.store.Update(ctx, h, s.change(expiresAt))
+	default:
+		return s.mgr.store.Create(ctx, h, Record{
+			Data: s.data, ExpiresAt: expiresAt, UserID: s.userID, UserAgent: s.userAgent,
+		})
+	}
+}
+
+// retry prepares the next attempt of a save that conflicted: after a
+// random pause that grows with attempt, it reloads the session and applies
+// the request's changes to it again.
+func (s *Session) retry(ctx context.Context, attempt int) error {
+	pause := time.NewTimer(rand.N(min(time.Millisecond<<attempt, maxConflictBackoff)))
+	defer pause.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-pause.C:
+	}
+	rec, err := s.mgr.store.Load(ctx, s.hash)
+	if err != nil {
+		return err
+	}
+	return s.rebase(rec)
 }

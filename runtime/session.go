@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -20,16 +19,6 @@ const (
 	testCookieKey   = "_testcookie"
 	testCookieValue = "worked"
 )
-
-// ErrInvalidValue is wrapped by the error a save reports when a value given
-// to Set could not be encoded as JSON (a NaN, a channel, ...). Nothing of
-// that session is written.
-var ErrInvalidValue = errors.New("value cannot be stored as JSON")
-
-// ErrTooLarge is wrapped by the error a save reports when the session's data
-// would exceed the manager's size limit (WithMaxSize). Nothing of that
-// session is written.
-var ErrTooLarge = errors.New("session too large")
 
 // Session is one request's view of a stored session. It keeps each key's
 // JSON as stored, records which keys the request set and deleted, and loads
@@ -55,10 +44,9 @@ type Session struct {
 	hash     TokenHash
 	hasToken bool
 
-	userAgent string  // of this request, as it will be stored
-	storedUA  string  // as the store had it
-	userID    string  // the user the session is bound to, or ""
-	bindUser  *string // a SignIn to save
+	userAgent string // of this request, as it will be stored
+	storedUA  string // as the store had it
+	userID    string // the user the session is bound to, or ""
 
 	loaded  bool  // data reflects the store (or a flush)
 	stored  bool  // a live row exists under hash
@@ -67,15 +55,10 @@ type Session struct {
 
 	loadedSize int // size() of the data as loaded or last saved
 
-	data    map[string]json.RawMessage
-	changes map[string]bool // key → true when set, false when deleted
-
-	accessed  bool // the handler used the session: Vary: Cookie
-	modified  bool // a save is due
-	flushed   bool // the row under hash must be deleted
-	cycled    bool // the next save moves the row to a new token
-	expirySet bool // the cookie's lifetime changed
-	badKeys   map[string]bool
+	data     map[string]json.RawMessage
+	pending  pending // what the next save writes
+	accessed bool    // the handler used the session: Vary: Cookie
+	badKeys  map[string]bool
 }
 
 // maxUserAgent bounds the stored User-Agent, which the client chooses.
@@ -106,7 +89,6 @@ func (s *Session) load() {
 	s.identify()
 	s.loaded = true
 	s.data = map[string]json.RawMessage{}
-	s.changes = map[string]bool{}
 	if !s.hasToken {
 		return
 	}
@@ -155,6 +137,11 @@ func (s *Session) raw(key string) (json.RawMessage, bool) {
 func (s *Session) decodeFailed(key string, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.decodeFailedLocked(key, err)
+}
+
+// decodeFailedLocked is decodeFailed for a caller that holds mu.
+func (s *Session) decodeFailedLocked(key string, err error) {
 	if s.badKeys[key] {
 		return
 	}
@@ -186,8 +173,7 @@ func decodeProblem(err error) string {
 // put records key's new JSON value. The caller holds mu and has loaded.
 func (s *Session) put(key string, raw json.RawMessage) {
 	s.data[key] = raw
-	s.changes[key] = true
-	s.modified = true
+	s.pending.set(key)
 }
 
 // remove records the deletion of key, if present. The caller holds mu and
@@ -197,8 +183,7 @@ func (s *Session) remove(key string) bool {
 		return false
 	}
 	delete(s.data, key)
-	s.changes[key] = false
-	s.modified = true
+	s.pending.del(key)
 	return true
 }
 
@@ -225,38 +210,124 @@ func Get[T any](s *Session, key string) (T, bool) {
 // the whole session with an error wrapping ErrInvalidValue, and nothing is
 // written.
 func Set[T any](s *Session, key string, v T) {
-	raw, err := json.Marshal(v)
-	if err == nil && hasNUL(raw) {
-		// PostgreSQL's jsonb cannot hold U+0000; refusing it here keeps
-		// every store alike.
-		err = errors.New("a string holds the NUL character U+0000")
-	}
+	raw, err := encode(v)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.load()
 	if err != nil {
-		if s.setErr == nil {
-			s.setErr = fmt.Errorf("runtime: set session key %q: %w: %w", key, ErrInvalidValue, err)
-		}
+		s.failSet(key, err)
 		return
 	}
 	s.put(key, raw)
 }
 
-// hasNUL reports whether JSON produced by encoding/json encodes U+0000.
-// It walks the escapes, so an escaped backslash followed by "u0000" is not
-// mistaken for one.
-func hasNUL(raw []byte) bool {
+// encode returns v as JSON, or an error wrapping ErrInvalidValue when JSON
+// cannot encode it or no store can keep it.
+func encode(v any) (json.RawMessage, error) {
+	raw, err := json.Marshal(v)
+	if err == nil {
+		err = unstorable(raw)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidValue, err)
+	}
+	return raw, nil
+}
+
+// failSet records that the value for key could not be encoded: the save of
+// the whole session fails. The caller holds mu.
+func (s *Session) failSet(key string, err error) {
+	if s.setErr == nil {
+		s.setErr = fmt.Errorf("runtime: set session key %q: %w", key, err)
+	}
+}
+
+// Update replaces the value under key with fn's result, as a
+// read-modify-write that concurrent requests cannot undo: fn receives the
+// stored value (ok false, and the zero T, when the session holds none or
+// its value does not decode into T), and the save writes the result only if
+// the stored value is still the one fn saw, checked in the same store write.
+// When a concurrent request changed it in between, the middleware reloads
+// the session and calls fn again with the new value, a bounded number of
+// times (MaxUpdateAttempts), before failing the save with an error wrapping
+// ErrConflict. fn may therefore run more than once, and should only compute
+// the new value. Set, by contrast, is last writer wins.
+func Update[T any](s *Session, key string, fn func(v T, ok bool) T) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.load()
+	s.update(key, func(raw json.RawMessage) (json.RawMessage, error) {
+		var v T
+		ok := raw != nil
+		if ok {
+			if err := json.Unmarshal(raw, &v); err != nil {
+				s.decodeFailedLocked(key, err)
+				var zero T
+				v, ok = zero, false
+			}
+		}
+		return encode(fn(v, ok))
+	})
+}
+
+// unstorable reports why JSON produced by encoding/json cannot be stored,
+// or nil: PostgreSQL's jsonb refuses U+0000 and a UTF-16 surrogate that is
+// not half of a pair, and refusing them here keeps every store alike. Bytes
+// that are not UTF-8, which a json.RawMessage or a MarshalJSON method can
+// produce, are refused too. It walks the escapes, so an escaped backslash
+// followed by "u0000" is not mistaken for one.
+func unstorable(raw []byte) error {
+	if !utf8.Valid(raw) {
+		return errors.New("the JSON is not valid UTF-8")
+	}
 	for i := 0; i < len(raw); i++ {
-		if raw[i] != '\\' || i+1 >= len(raw) {
+		if raw[i] != '\\' {
 			continue
 		}
-		if raw[i+1] == 'u' && bytes.HasPrefix(raw[i+2:], []byte("0000")) {
-			return true
+		i++ // the escaped character
+		r, ok := unicodeEscape(raw[i:])
+		if !ok {
+			continue
 		}
-		i++ // skip the escaped character
+		i += 4
+		switch {
+		case r == 0:
+			return errors.New("a string holds the NUL character U+0000")
+		case 0xd800 <= r && r < 0xdc00: // a high half: a low half must follow
+			if low, ok := unicodeEscape(raw[min(i+2, len(raw)):]); ok && raw[i+1] == '\\' && 0xdc00 <= low && low <= 0xdfff {
+				i += 6
+				continue
+			}
+			return fmt.Errorf("a string holds a lone UTF-16 surrogate \\u%04x", r)
+		case 0xdc00 <= r && r <= 0xdfff:
+			return fmt.Errorf("a string holds a lone UTF-16 surrogate \\u%04x", r)
+		}
 	}
-	return false
+	return nil
+}
+
+// unicodeEscape decodes the escape \uXXXX that starts b without its
+// backslash: "uXXXX".
+func unicodeEscape(b []byte) (rune, bool) {
+	if len(b) < 5 || b[0] != 'u' {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[1:5] {
+		var d byte
+		switch {
+		case '0' <= c && c <= '9':
+			d = c - '0'
+		case 'a' <= c && c <= 'f':
+			d = c - 'a' + 10
+		case 'A' <= c && c <= 'F':
+			d = c - 'A' + 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(d)
+	}
+	return r, true
 }
 
 // Delete removes key from the session.
@@ -292,16 +363,13 @@ func (s *Session) Flush() {
 	defer s.mu.Unlock()
 	s.accessed = true
 	s.identify()
-	s.flushed = s.flushed || s.hasToken
 	s.loaded = true
 	s.stored = false
 	s.loadErr = nil // the stored data is no longer wanted
 	s.loadedSize = 0
-	s.userID, s.bindUser = "", nil
+	s.userID = ""
 	s.data = map[string]json.RawMessage{}
-	s.changes = map[string]bool{}
-	s.cycled = false
-	s.modified = true
+	s.pending = pending{flushed: s.pending.flushed || s.hasToken, modified: true}
 }
 
 // CycleKey gives the session a new token while keeping its data; the old
@@ -311,8 +379,8 @@ func (s *Session) CycleKey() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.load()
-	s.cycled = true
-	s.modified = true
+	s.pending.cycled = true
+	s.pending.modified = true
 }
 
 // SignIn cycles the session key, as CycleKey does, and binds the session to
@@ -323,10 +391,10 @@ func (s *Session) SignIn(userID string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.load()
-	s.cycled = true
-	s.modified = true
+	s.pending.cycled = true
+	s.pending.modified = true
 	s.userID = userID
-	s.bindUser = &userID
+	s.pending.bindUser = &userID
 }
 
 // BoundUser returns the user the session was bound to by SignIn, and
@@ -375,10 +443,10 @@ func (s *Session) SetExpiry(e Expiry) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.load()
-	s.expirySet = true
+	s.pending.expirySet = true
 	if e.kind == expiryDefault {
 		if !s.remove(expiryKey) {
-			s.modified = true
+			s.pending.modified = true
 		}
 		return
 	}
@@ -452,7 +520,7 @@ func (s *Session) MarkModified() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.load()
-	s.modified = true
+	s.pending.modified = true
 }
 
 // Err loads the session if it is not loaded yet and returns the error that
@@ -471,9 +539,13 @@ func (s *Session) Err() error {
 
 // size returns the bytes of the session's keys and values. The caller holds
 // mu.
-func (s *Session) size() int {
+func (s *Session) size() int { return sizeOf(s.data) }
+
+// sizeOf returns the bytes of data's keys and values: how the size limit
+// counts a session.
+func sizeOf(data map[string]json.RawMessage) int {
 	n := 0
-	for k, v := range s.data {
+	for k, v := range data {
 		n += len(k) + len(v)
 	}
 	return n
@@ -482,11 +554,19 @@ func (s *Session) size() int {
 // change returns the save of what changed since the load, with the new
 // expiry. The caller holds mu.
 func (s *Session) change(expiresAt time.Time) Change {
-	c := Change{Set: map[string]json.RawMessage{}, ExpiresAt: expiresAt, UserID: s.bindUser}
+	c := Change{
+		Set:       map[string]json.RawMessage{},
+		ExpiresAt: expiresAt,
+		UserID:    s.pending.bindUser,
+		Expect:    s.pending.expect(),
+	}
 	if s.userAgent != s.storedUA {
 		c.UserAgent = s.userAgent
 	}
-	for k, set := range s.changes {
+	if s.mgr.maxSize > 0 {
+		c.MaxSize = s.mgr.maxSize
+	}
+	for k, set := range s.pending.changes {
 		if set {
 			c.Set[k] = s.data[k]
 		} else {

@@ -345,7 +345,7 @@ func TestSoak(t *testing.T) {
 	}
 	store := pgstore.New(pool)
 	logs := &syncBuffer{}
-	mgr := runtime.NewManager(store, runtime.WithLogger(slogTo(logs)))
+	mgr := newManager(t, store, runtime.WithLogger(slogTo(logs)))
 	serverLog := &syncBuffer{} // net/http logs handler panics here
 	srv := httptest.NewUnstartedServer(mgr.Middleware(soakRoutes()))
 	srv.Config.ErrorLog = log.New(serverLog, "", 0)

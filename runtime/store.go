@@ -14,6 +14,24 @@ import (
 // ErrNotFound.
 var ErrNotFound = errors.New("session not found")
 
+// ErrConflict is returned by a Store's Update and Cycle when a Change's
+// Expect no longer holds: a concurrent request changed a key this one read
+// and modified. Nothing is written. The middleware then reloads the session
+// and applies the request's update functions again (see Update).
+var ErrConflict = errors.New("session changed by a concurrent request")
+
+// ErrInvalidValue is wrapped by the error a save reports when a value given
+// to Set could not be stored: JSON cannot encode it (a NaN, a channel), or
+// it holds what PostgreSQL's jsonb refuses (U+0000, a lone UTF-16
+// surrogate), which every store refuses alike. A Store wraps it when it
+// cannot keep a value. Nothing of that session is written.
+var ErrInvalidValue = errors.New("value cannot be stored as JSON")
+
+// ErrTooLarge is wrapped by the error a save reports when the session's data
+// would exceed the manager's size limit (WithMaxSize), whether the
+// middleware or the store found it out. Nothing of that session is written.
+var ErrTooLarge = errors.New("session too large")
+
 // Record is a stored session.
 type Record struct {
 	// Data maps each stored key to its JSON encoding.
@@ -44,6 +62,19 @@ type Change struct {
 	UserID *string
 	// UserAgent, when not "", replaces the stored user agent.
 	UserAgent string
+	// Expect, when not empty, makes the change conditional: each key it
+	// names must still hold the given JSON value (compared as JSON, as
+	// returned by Load), or be absent when the value is nil. When one does
+	// not, the store writes nothing and returns ErrConflict. The check and
+	// the write are one atomic step.
+	Expect map[string]json.RawMessage
+	// MaxSize, when positive, bounds the session's data after the change,
+	// counted as the store counts it (see Store): a change that would leave
+	// the data larger than MaxSize, and larger than it was, writes nothing
+	// and returns an error wrapping ErrTooLarge. The check and the write are
+	// one atomic step, so concurrent changes cannot pass it together; a
+	// session already over the bound can still shrink.
+	MaxSize int
 }
 
 // SessionInfo describes a stored session without its data, as listings of
@@ -68,8 +99,11 @@ type SessionInfo struct {
 // sessions behave as absent: Load, Update and Cycle return ErrNotFound for
 // them. A failure (a cancelled context, an unreachable database) is never
 // reported as ErrNotFound. Values are JSON; a Store rejects one that is not
-// valid JSON, writing nothing. A Store keeps no reference to the maps and
-// bytes it is given, and what it returns belongs to the caller.
+// valid JSON, writing nothing, and one that is valid JSON but that it
+// cannot keep with an error wrapping ErrInvalidValue. A session's size is
+// the bytes of its keys and JSON values as Load returns them. A Store keeps
+// no reference to the maps and bytes it is given, and what it returns
+// belongs to the caller.
 type Store interface {
 	// Load returns the live session stored under h, or ErrNotFound.
 	Load(ctx context.Context, h TokenHash) (Record, error)
@@ -79,12 +113,14 @@ type Store interface {
 	Create(ctx context.Context, h TokenHash, rec Record) error
 	// Update applies c to the live session under h. It returns ErrNotFound,
 	// writing nothing, when that session no longer exists, so a request
-	// never resurrects a deleted session.
+	// never resurrects a deleted session, and ErrConflict or ErrTooLarge,
+	// writing nothing, when c.Expect or c.MaxSize does not hold.
 	Update(ctx context.Context, h TokenHash, c Change) error
 	// Cycle moves the live session under from to to, applying c, as one
 	// atomic step. It returns ErrNotFound, writing nothing, when the
-	// session under from no longer exists, and fails, writing nothing, when
-	// a live session holds to.
+	// session under from no longer exists, fails, writing nothing, when
+	// a live session holds to, and checks c.Expect and c.MaxSize as Update
+	// does.
 	Cycle(ctx context.Context, from, to TokenHash, c Change) error
 	// Delete removes the session under h. Deleting a missing session is not
 	// an error.

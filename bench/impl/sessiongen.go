@@ -27,7 +27,11 @@ func newSessiongen(ctx context.Context, cfg Config) (*sessiongenImpl, error) {
 		pool.Close()
 		return nil, err
 	}
-	mgr := runtime.NewManager(pgstore.New(pool), runtime.WithCookieAge(Lifetime))
+	mgr, err := runtime.NewManager(pgstore.New(pool), runtime.WithCookieAge(Lifetime))
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
 	return &sessiongenImpl{pool: pool, h: mgr.Middleware(sessiongenRoutes())}, nil
 }
 

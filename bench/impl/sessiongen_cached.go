@@ -54,7 +54,12 @@ func newSessiongenCached(ctx context.Context, cfg Config) (*sessiongenCachedImpl
 	}
 	prefix := "sessiongen-bench:" + rand.Text()[:10] + ":"
 	store := cachestore.New(pgstore.New(pool), rdb, cachestore.WithPrefix(prefix))
-	mgr := runtime.NewManager(store, runtime.WithCookieAge(Lifetime))
+	mgr, err := runtime.NewManager(store, runtime.WithCookieAge(Lifetime))
+	if err != nil {
+		pool.Close()
+		rdb.Close()
+		return nil, err
+	}
 	return &sessiongenCachedImpl{pool: pool, rdb: rdb, prefix: prefix, h: mgr.Middleware(sessiongenRoutes())}, nil
 }
 

@@ -50,7 +50,10 @@ func BenchmarkAccessors(b *testing.B) {
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
-			mgr := runtime.NewManager(memstore.New())
+			mgr, err := runtime.NewManager(memstore.New())
+			if err != nil {
+				b.Fatal(err)
+			}
 			w := &discardWriter{h: http.Header{}}
 			r, _ := http.NewRequest(http.MethodGet, "http://bench/", nil)
 			mgr.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

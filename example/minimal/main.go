@@ -30,7 +30,10 @@ func main() {
 	if err := pgstore.Migrate(ctx, pool); err != nil {
 		log.Fatal(err)
 	}
-	mgr := runtime.NewManager(pgstore.New(pool))
+	mgr, err := runtime.NewManager(pgstore.New(pool))
+	if err != nil {
+		log.Fatal(err)
+	}
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", visit)

@@ -22,7 +22,11 @@ func TestVisitCounts(t *testing.T) {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", visit)
-	srv := httptest.NewServer(runtime.NewManager(pgstore.New(pool)).Middleware(mux))
+	mgr, err := runtime.NewManager(pgstore.New(pool))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(mgr.Middleware(mux))
 	defer srv.Close()
 	jar, _ := cookiejar.New(nil)
 	browser := &http.Client{Jar: jar}

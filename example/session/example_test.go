@@ -23,7 +23,12 @@ func ExampleSession_SetCart() {
 		sess.SetCart(catalog.Add(sess.Cart(), r.PathValue("id")))
 		fmt.Fprintf(w, "%d in cart", catalog.Count(sess.Cart()))
 	})
-	srv := httptest.NewServer(runtime.NewManager(memstore.New()).Middleware(mux))
+	mgr, err := runtime.NewManager(memstore.New())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	srv := httptest.NewServer(mgr.Middleware(mux))
 	defer srv.Close()
 
 	jar, _ := cookiejar.New(nil)
@@ -54,7 +59,12 @@ func ExampleSession_PopNotice() {
 		notice, ok := session.From(r).PopNotice()
 		fmt.Fprintf(w, "%q %v", notice, ok)
 	})
-	srv := httptest.NewServer(runtime.NewManager(memstore.New()).Middleware(mux))
+	mgr, err := runtime.NewManager(memstore.New())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	srv := httptest.NewServer(mgr.Middleware(mux))
 	defer srv.Close()
 
 	jar, _ := cookiejar.New(nil)

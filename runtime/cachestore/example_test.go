@@ -37,7 +37,9 @@ func Example() {
 	store := cachestore.New(pgstore.New(pool), rdb,
 		cachestore.WithPrefix("example-"+rand.Text()[:8]+":"), // default "sessiongen:"
 	)
-	_ = runtime.NewManager(store) // then mgr.Middleware(mux), as with any store
+	if _, err := runtime.NewManager(store); err != nil { // then mgr.Middleware(mux), as with any store
+		panic(err)
+	}
 
 	h, _ := runtime.HashToken("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
 	expires := time.Now().Add(time.Minute)

@@ -37,7 +37,11 @@ func shop(t *testing.T, store runtime.Store) (get func() string, set func(v stri
 		v, _ := runtime.Get[string](runtime.FromRequest(r), "v")
 		fmt.Fprint(w, v)
 	})
-	srv := httptest.NewServer(runtime.NewManager(store).Middleware(mux))
+	mgr, err := runtime.NewManager(store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(mgr.Middleware(mux))
 	t.Cleanup(srv.Close)
 	jar, err := cookiejar.New(nil)
 	if err != nil {

@@ -31,7 +31,10 @@ func Example() {
 	if err := pgstore.Migrate(ctx, pool); err != nil {
 		log.Fatal(err)
 	}
-	mgr := runtime.NewManager(pgstore.New(pool))
+	mgr, err := runtime.NewManager(pgstore.New(pool))
+	if err != nil {
+		log.Fatal(err)
+	}
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

@@ -208,9 +208,12 @@ func TestOutageUnderLoad(t *testing.T) {
 	}
 
 	logs := &lockedBuffer{}
-	mgr := runtime.NewManager(pgstore.New(pool),
+	mgr, err := runtime.NewManager(pgstore.New(pool),
 		runtime.WithLogger(slog.New(slog.NewTextHandler(logs, nil))),
 		runtime.WithMaxSize(0)) // the test grows sessions by one key per request
+	if err != nil {
+		t.Fatal(err)
+	}
 	serverLog := &lockedBuffer{} // net/http logs handler panics here
 	srv := httptest.NewUnstartedServer(mgr.Middleware(outageRoutes()))
 	srv.Config.ErrorLog = log.New(serverLog, "", 0)

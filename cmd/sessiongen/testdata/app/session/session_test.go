@@ -273,7 +273,11 @@ func TestRoundTrip(t *testing.T) {
 					t.Errorf("FromContext() = %v, %v", ctxSess, ok)
 				}
 			})
-			srv := httptest.NewServer(runtime.NewManager(store, runtime.WithCookieSecure(false)).Middleware(mux))
+			mgr, err := runtime.NewManager(store)
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewServer(mgr.Middleware(mux))
 			defer srv.Close()
 			jar, err := cookiejar.New(nil)
 			if err != nil {

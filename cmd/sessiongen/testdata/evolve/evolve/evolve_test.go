@@ -184,7 +184,11 @@ func with(m map[string]string, set map[string]string) map[string]string {
 func TestRenamedKeysKeepTheirValues(t *testing.T) {
 	for name, store := range stores(t) {
 		t.Run(name, func(t *testing.T) {
-			srv := httptest.NewServer(runtime.NewManager(store).Middleware(routes(t)))
+			mgr, err := runtime.NewManager(store)
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewServer(mgr.Middleware(routes(t)))
 			t.Cleanup(srv.Close)
 			newClient := func() *client {
 				jar, err := cookiejar.New(nil)
