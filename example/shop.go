@@ -204,7 +204,9 @@ func (s *shop) addToCart(w http.ResponseWriter, r *http.Request) {
 		back(w, r, sess, "That product does not exist.", "/")
 		return
 	}
-	sess.SetCart(catalog.Add(sess.Cart(), prod.ID))
+	sess.UpdateCart(func(cart []catalog.CartLine) []catalog.CartLine {
+		return catalog.Add(cart, prod.ID)
+	})
 	back(w, r, sess, prod.Name+" added to your cart.", "/")
 }
 
@@ -215,11 +217,14 @@ func (s *shop) removeFromCart(w http.ResponseWriter, r *http.Request) {
 		back(w, r, sess, "That product does not exist.", "/cart")
 		return
 	}
-	cart := catalog.Remove(sess.Cart(), prod.ID)
-	if len(cart) == 0 {
+	sess.UpdateCart(func(cart []catalog.CartLine) []catalog.CartLine {
+		return catalog.Remove(cart, prod.ID)
+	})
+	if len(sess.Cart()) == 0 {
+		// An empty cart goes, so that a session left with nothing ends.
+		// Unlike the update, the deletion is last writer wins: an add
+		// in another tab at the same moment may be lost with it.
 		sess.DeleteCart()
-	} else {
-		sess.SetCart(cart)
 	}
 	back(w, r, sess, prod.Name+" removed from your cart.", "/cart")
 }

@@ -10,7 +10,9 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/sessiongen/sessiongen/example/catalog"
@@ -234,6 +236,50 @@ func TestCart(t *testing.T) {
 		wantRedirect(t, "unknown product", resp, "/")
 		_, page = b.get("/")
 		mustContain(t, "unknown product", page, "That product does not exist.")
+	})
+}
+
+// TestConcurrentAddsAreAllKept adds to one cart from many requests at
+// once, as a visitor clicking fast in several tabs does: addToCart's
+// update is a compare-and-set, so every add counts.
+func TestConcurrentAddsAreAllKept(t *testing.T) {
+	const n = 20
+	forEachStore(t, func(t *testing.T, b *browser) {
+		b.post("/cart/add", url.Values{"product": {"tea"}})
+		var wg sync.WaitGroup
+		for i := range n {
+			id := []string{"tea", "mug"}[i%2]
+			wg.Go(func() {
+				req, err := http.NewRequest(http.MethodPost, b.srv.URL+"/cart/add", strings.NewReader("product="+id))
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				resp, err := b.client.Do(req)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusSeeOther {
+					t.Errorf("add %s: status %d", id, resp.StatusCode)
+				}
+			})
+		}
+		wg.Wait()
+		rec, err := b.row()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stored []catalog.CartLine
+		if err := json.Unmarshal(rec.Data["cart"], &stored); err != nil {
+			t.Fatal(err)
+		}
+		want := []catalog.CartLine{{ProductID: "tea", Quantity: 1 + n/2}, {ProductID: "mug", Quantity: n / 2}}
+		if !slices.Equal(stored, want) {
+			t.Errorf("after %d concurrent adds the cart is %+v, want %+v", n, stored, want)
+		}
 	})
 }
 

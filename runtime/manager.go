@@ -45,6 +45,7 @@ type Manager struct {
 	saveTimeout          time.Duration
 
 	errorHandler func(http.ResponseWriter, *http.Request, error)
+	observe      func(Event)
 	logger       *slog.Logger
 	now          func() time.Time
 }
@@ -231,12 +232,20 @@ func DefaultErrorHandler(w http.ResponseWriter, _ *http.Request, err error) {
 
 // Middleware gives each request a lazily loaded Session, reached with
 // FromRequest (or the generated From), and saves it before the response
-// headers go out.
+// headers go out. When the handler panics, a sign-out it made (Flush) is
+// still written, as for any 5xx response, and the panic goes on to the
+// recovering middleware outside, if any.
 func (m *Manager) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s := newSession(m, r)
 		r = r.WithContext(contextWithSession(r.Context(), s))
 		rw := &responseWriter{ResponseWriter: w, req: r, sess: s}
+		defer func() {
+			if p := recover(); p != nil {
+				rw.panicked()
+				panic(p)
+			}
+		}()
 		next.ServeHTTP(rw, r)
 		rw.finish()
 	})

@@ -54,8 +54,8 @@ func (s *Session) commitLate(status int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, err := s.commitLocked(status, true)
-	if err == nil && c != nil {
-		err = errLateEnd
+	if err == nil && c != nil && c.MaxAge < 0 {
+		err = errLateEnd // the session ended; a refreshed cookie is no loss
 	}
 	return err
 }
@@ -121,7 +121,12 @@ func (s *Session) writeContext() (context.Context, context.CancelFunc) {
 func (s *Session) deleteStored() error {
 	ctx, cancel := s.writeContext()
 	defer cancel()
-	return s.mgr.store.Delete(ctx, s.hash)
+	if err := s.mgr.store.Delete(ctx, s.hash); err != nil {
+		s.mgr.event(EventSaveFailed)
+		return err
+	}
+	s.mgr.event(EventDeleted)
+	return nil
 }
 
 // end deletes the stored row of a session the handler emptied, and expires
@@ -175,9 +180,13 @@ func (s *Session) save() (*http.Cookie, error) {
 	expiresAt := e.date(now, s.mgr.cookieAge)
 	err := s.write(ctx, h, expiresAt)
 	for attempt := 1; errors.Is(err, ErrConflict) && attempt < MaxUpdateAttempts; attempt++ {
+		s.mgr.event(EventConflict)
 		if err = s.retry(ctx, attempt); err == nil {
 			err = s.write(ctx, h, expiresAt)
 		}
+	}
+	if err != nil {
+		s.mgr.event(EventSaveFailed)
 	}
 	if errors.Is(err, ErrNotFound) {
 		// Another request deleted the session (a sign-out, or a CycleKey
@@ -189,6 +198,11 @@ func (s *Session) save() (*http.Cookie, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("runtime: save session: %w", err)
+	}
+	if s.stored {
+		s.mgr.event(EventSaved)
+	} else {
+		s.mgr.event(EventCreated)
 	}
 	s.token, s.hash, s.hasToken, s.stored = token, h, true, true
 	s.loadedSize = s.size()

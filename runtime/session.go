@@ -97,9 +97,12 @@ func (s *Session) load() {
 	case errors.Is(err, ErrNotFound):
 		// An unknown or expired token is never adopted: a save issues a
 		// fresh one.
+		s.mgr.event(EventNotFound)
 	case err != nil:
+		s.mgr.event(EventLoadFailed)
 		s.loadErr = fmt.Errorf("runtime: load session: %w", err)
 	default:
+		s.mgr.event(EventLoaded)
 		s.stored = true
 		s.userID, s.storedUA = rec.UserID, rec.UserAgent
 		if rec.Data != nil {
@@ -240,34 +243,6 @@ func (s *Session) failSet(key string, err error) {
 	if s.setErr == nil {
 		s.setErr = fmt.Errorf("runtime: set session key %q: %w", key, err)
 	}
-}
-
-// Update replaces the value under key with fn's result, as a
-// read-modify-write that concurrent requests cannot undo: fn receives the
-// stored value (ok false, and the zero T, when the session holds none or
-// its value does not decode into T), and the save writes the result only if
-// the stored value is still the one fn saw, checked in the same store write.
-// When a concurrent request changed it in between, the middleware reloads
-// the session and calls fn again with the new value, a bounded number of
-// times (MaxUpdateAttempts), before failing the save with an error wrapping
-// ErrConflict. fn may therefore run more than once, and should only compute
-// the new value. Set, by contrast, is last writer wins.
-func Update[T any](s *Session, key string, fn func(v T, ok bool) T) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.load()
-	s.update(key, func(raw json.RawMessage) (json.RawMessage, error) {
-		var v T
-		ok := raw != nil
-		if ok {
-			if err := json.Unmarshal(raw, &v); err != nil {
-				s.decodeFailedLocked(key, err)
-				var zero T
-				v, ok = zero, false
-			}
-		}
-		return encode(fn(v, ok))
-	})
 }
 
 // unstorable reports why JSON produced by encoding/json cannot be stored,
@@ -566,9 +541,9 @@ func (s *Session) change(expiresAt time.Time) Change {
 	if s.mgr.maxSize > 0 {
 		c.MaxSize = s.mgr.maxSize
 	}
-	for k, set := range s.pending.changes {
-		if set {
-			c.Set[k] = s.data[k]
+	for k := range s.pending.changes {
+		if v, ok := s.data[k]; ok {
+			c.Set[k] = v
 		} else {
 			c.Delete = append(c.Delete, k)
 		}

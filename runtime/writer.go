@@ -112,12 +112,7 @@ func (w *responseWriter) commit(code int) bool {
 		// The handler's headers describe a response that will not be sent.
 		clear(h)
 	}
-	if res.vary {
-		addVaryCookie(h)
-	}
-	if res.cookie != nil {
-		http.SetCookie(w.ResponseWriter, res.cookie)
-	}
+	w.addHeaders(res)
 	if res.err == nil {
 		return true
 	}
@@ -125,6 +120,38 @@ func (w *responseWriter) commit(code int) bool {
 	w.logError(res.err)
 	w.sess.mgr.errorHandler(w.ResponseWriter, w.req, res.err)
 	return false
+}
+
+// addHeaders adds what the session needs to the response headers: Vary:
+// Cookie for a response that depends on it, and the cookie, on a response
+// no shared cache may keep.
+func (w *responseWriter) addHeaders(res commitResult) {
+	h := w.ResponseWriter.Header()
+	if res.vary {
+		addVaryCookie(h)
+	}
+	if res.cookie != nil {
+		makePrivate(h)
+		http.SetCookie(w.ResponseWriter, res.cookie)
+	}
+}
+
+// panicked runs when the handler panics: as for any 5xx response nothing is
+// saved but a sign-out (Flush), which is written before the panic goes on,
+// and its expired cookie is added to the headers if they have not gone out.
+func (w *responseWriter) panicked() {
+	if w.status != 0 || w.hijacked {
+		if err := w.sess.commitLate(http.StatusInternalServerError); err != nil {
+			w.logError(err)
+		}
+		return
+	}
+	w.status = http.StatusInternalServerError
+	res := w.sess.commit(http.StatusInternalServerError)
+	w.addHeaders(res)
+	if res.err != nil {
+		w.logError(res.err)
+	}
 }
 
 // finish runs when the handler returns: it saves a session whose handler
@@ -150,6 +177,29 @@ func (w *responseWriter) logError(err error) {
 		slog.String("method", w.req.Method),
 		slog.String("path", w.req.URL.Path),
 		slog.String("error", err.Error()))
+}
+
+// makePrivate marks a response that sets a session cookie as private to
+// the browser, unless the handler already made it private or no-store: a
+// shared cache that kept it would hand the cookie, and with it the
+// session, to other users. A public directive and shared-cache lifetimes
+// go.
+func makePrivate(h http.Header) {
+	var keep []string
+	for _, v := range h.Values("Cache-Control") {
+		for d := range strings.SplitSeq(v, ",") {
+			d = strings.TrimSpace(d)
+			name, _, _ := strings.Cut(strings.ToLower(d), "=")
+			switch name {
+			case "private", "no-store":
+				return
+			case "public", "s-maxage", "":
+				continue
+			}
+			keep = append(keep, d)
+		}
+	}
+	h.Set("Cache-Control", strings.Join(append([]string{"private"}, keep...), ", "))
 }
 
 // addVaryCookie adds Cookie to the Vary header unless it is there.

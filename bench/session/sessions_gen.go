@@ -52,6 +52,23 @@ func (sess *Session) SetCount(v int) {
 	runtime.Set(sess.s, "count", v)
 }
 
+// UpdateCount sets the counter that /write increments to what fn returns for
+// the current value. When the session does not hold count, fn receives the
+// zero value.
+//
+// The save is atomic for count: it writes the new value only if the stored
+// value is still the one fn saw. If a concurrent request changed count in
+// between, fn runs again on the new value, so fn may run more than once and
+// must only compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetCount, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateCount(fn func(int) int) {
+	runtime.Update(sess.s, "count", func(v int, _ bool) int {
+		return fn(v)
+	})
+}
+
 // DeleteCount removes the counter that /write increments from the session.
 func (sess *Session) DeleteCount() {
 	runtime.Delete(sess.s, "count")
@@ -76,6 +93,23 @@ func (sess *Session) SetName(v string) {
 	runtime.Set(sess.s, "name", v)
 }
 
+// UpdateName sets the short string that /read returns to what fn returns for
+// the current value. When the session does not hold name, fn receives the zero
+// value.
+//
+// The save is atomic for name: it writes the new value only if the stored
+// value is still the one fn saw. If a concurrent request changed name in
+// between, fn runs again on the new value, so fn may run more than once and
+// must only compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetName, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateName(fn func(string) string) {
+	runtime.Update(sess.s, "name", func(v string, _ bool) string {
+		return fn(v)
+	})
+}
+
 // DeleteName removes the short string that /read returns from the session.
 func (sess *Session) DeleteName() {
 	runtime.Delete(sess.s, "name")
@@ -98,6 +132,23 @@ func (sess *Session) LookupUserID() (int64, bool) {
 // SetUserID sets the ID of the user that /login signed in to v.
 func (sess *Session) SetUserID(v int64) {
 	runtime.Set(sess.s, "user_id", v)
+}
+
+// UpdateUserID sets the ID of the user that /login signed in to what fn
+// returns for the current value. When the session does not hold user_id, fn
+// receives the zero value.
+//
+// The save is atomic for user_id: it writes the new value only if the stored
+// value is still the one fn saw. If a concurrent request changed user_id in
+// between, fn runs again on the new value, so fn may run more than once and
+// must only compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetUserID, by contrast, is
+// last writer wins.
+func (sess *Session) UpdateUserID(fn func(int64) int64) {
+	runtime.Update(sess.s, "user_id", func(v int64, _ bool) int64 {
+		return fn(v)
+	})
 }
 
 // DeleteUserID removes the ID of the user that /login signed in from the
@@ -125,6 +176,23 @@ func (sess *Session) SetK00(v string) {
 	runtime.Set(sess.s, "k00", v)
 }
 
+// UpdateK00 sets the value 00 of the large session to what fn returns for the
+// current value. When the session does not hold k00, fn receives the zero
+// value.
+//
+// The save is atomic for k00: it writes the new value only if the stored value
+// is still the one fn saw. If a concurrent request changed k00 in between, fn
+// runs again on the new value, so fn may run more than once and must only
+// compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetK00, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateK00(fn func(string) string) {
+	runtime.Update(sess.s, "k00", func(v string, _ bool) string {
+		return fn(v)
+	})
+}
+
 // DeleteK00 removes the value 00 of the large session from the session.
 func (sess *Session) DeleteK00() {
 	runtime.Delete(sess.s, "k00")
@@ -147,6 +215,23 @@ func (sess *Session) LookupK01() (string, bool) {
 // SetK01 sets the value 01 of the large session to v.
 func (sess *Session) SetK01(v string) {
 	runtime.Set(sess.s, "k01", v)
+}
+
+// UpdateK01 sets the value 01 of the large session to what fn returns for the
+// current value. When the session does not hold k01, fn receives the zero
+// value.
+//
+// The save is atomic for k01: it writes the new value only if the stored value
+// is still the one fn saw. If a concurrent request changed k01 in between, fn
+// runs again on the new value, so fn may run more than once and must only
+// compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetK01, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateK01(fn func(string) string) {
+	runtime.Update(sess.s, "k01", func(v string, _ bool) string {
+		return fn(v)
+	})
 }
 
 // DeleteK01 removes the value 01 of the large session from the session.
@@ -173,6 +258,23 @@ func (sess *Session) SetK02(v string) {
 	runtime.Set(sess.s, "k02", v)
 }
 
+// UpdateK02 sets the value 02 of the large session to what fn returns for the
+// current value. When the session does not hold k02, fn receives the zero
+// value.
+//
+// The save is atomic for k02: it writes the new value only if the stored value
+// is still the one fn saw. If a concurrent request changed k02 in between, fn
+// runs again on the new value, so fn may run more than once and must only
+// compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetK02, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateK02(fn func(string) string) {
+	runtime.Update(sess.s, "k02", func(v string, _ bool) string {
+		return fn(v)
+	})
+}
+
 // DeleteK02 removes the value 02 of the large session from the session.
 func (sess *Session) DeleteK02() {
 	runtime.Delete(sess.s, "k02")
@@ -195,6 +297,23 @@ func (sess *Session) LookupK03() (string, bool) {
 // SetK03 sets the value 03 of the large session to v.
 func (sess *Session) SetK03(v string) {
 	runtime.Set(sess.s, "k03", v)
+}
+
+// UpdateK03 sets the value 03 of the large session to what fn returns for the
+// current value. When the session does not hold k03, fn receives the zero
+// value.
+//
+// The save is atomic for k03: it writes the new value only if the stored value
+// is still the one fn saw. If a concurrent request changed k03 in between, fn
+// runs again on the new value, so fn may run more than once and must only
+// compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetK03, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateK03(fn func(string) string) {
+	runtime.Update(sess.s, "k03", func(v string, _ bool) string {
+		return fn(v)
+	})
 }
 
 // DeleteK03 removes the value 03 of the large session from the session.
@@ -221,6 +340,23 @@ func (sess *Session) SetK04(v string) {
 	runtime.Set(sess.s, "k04", v)
 }
 
+// UpdateK04 sets the value 04 of the large session to what fn returns for the
+// current value. When the session does not hold k04, fn receives the zero
+// value.
+//
+// The save is atomic for k04: it writes the new value only if the stored value
+// is still the one fn saw. If a concurrent request changed k04 in between, fn
+// runs again on the new value, so fn may run more than once and must only
+// compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetK04, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateK04(fn func(string) string) {
+	runtime.Update(sess.s, "k04", func(v string, _ bool) string {
+		return fn(v)
+	})
+}
+
 // DeleteK04 removes the value 04 of the large session from the session.
 func (sess *Session) DeleteK04() {
 	runtime.Delete(sess.s, "k04")
@@ -243,6 +379,23 @@ func (sess *Session) LookupK05() (string, bool) {
 // SetK05 sets the value 05 of the large session to v.
 func (sess *Session) SetK05(v string) {
 	runtime.Set(sess.s, "k05", v)
+}
+
+// UpdateK05 sets the value 05 of the large session to what fn returns for the
+// current value. When the session does not hold k05, fn receives the zero
+// value.
+//
+// The save is atomic for k05: it writes the new value only if the stored value
+// is still the one fn saw. If a concurrent request changed k05 in between, fn
+// runs again on the new value, so fn may run more than once and must only
+// compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetK05, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateK05(fn func(string) string) {
+	runtime.Update(sess.s, "k05", func(v string, _ bool) string {
+		return fn(v)
+	})
 }
 
 // DeleteK05 removes the value 05 of the large session from the session.
@@ -269,6 +422,23 @@ func (sess *Session) SetK06(v string) {
 	runtime.Set(sess.s, "k06", v)
 }
 
+// UpdateK06 sets the value 06 of the large session to what fn returns for the
+// current value. When the session does not hold k06, fn receives the zero
+// value.
+//
+// The save is atomic for k06: it writes the new value only if the stored value
+// is still the one fn saw. If a concurrent request changed k06 in between, fn
+// runs again on the new value, so fn may run more than once and must only
+// compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetK06, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateK06(fn func(string) string) {
+	runtime.Update(sess.s, "k06", func(v string, _ bool) string {
+		return fn(v)
+	})
+}
+
 // DeleteK06 removes the value 06 of the large session from the session.
 func (sess *Session) DeleteK06() {
 	runtime.Delete(sess.s, "k06")
@@ -291,6 +461,23 @@ func (sess *Session) LookupK07() (string, bool) {
 // SetK07 sets the value 07 of the large session to v.
 func (sess *Session) SetK07(v string) {
 	runtime.Set(sess.s, "k07", v)
+}
+
+// UpdateK07 sets the value 07 of the large session to what fn returns for the
+// current value. When the session does not hold k07, fn receives the zero
+// value.
+//
+// The save is atomic for k07: it writes the new value only if the stored value
+// is still the one fn saw. If a concurrent request changed k07 in between, fn
+// runs again on the new value, so fn may run more than once and must only
+// compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetK07, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateK07(fn func(string) string) {
+	runtime.Update(sess.s, "k07", func(v string, _ bool) string {
+		return fn(v)
+	})
 }
 
 // DeleteK07 removes the value 07 of the large session from the session.
@@ -317,6 +504,23 @@ func (sess *Session) SetK08(v string) {
 	runtime.Set(sess.s, "k08", v)
 }
 
+// UpdateK08 sets the value 08 of the large session to what fn returns for the
+// current value. When the session does not hold k08, fn receives the zero
+// value.
+//
+// The save is atomic for k08: it writes the new value only if the stored value
+// is still the one fn saw. If a concurrent request changed k08 in between, fn
+// runs again on the new value, so fn may run more than once and must only
+// compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetK08, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateK08(fn func(string) string) {
+	runtime.Update(sess.s, "k08", func(v string, _ bool) string {
+		return fn(v)
+	})
+}
+
 // DeleteK08 removes the value 08 of the large session from the session.
 func (sess *Session) DeleteK08() {
 	runtime.Delete(sess.s, "k08")
@@ -339,6 +543,23 @@ func (sess *Session) LookupK09() (string, bool) {
 // SetK09 sets the value 09 of the large session to v.
 func (sess *Session) SetK09(v string) {
 	runtime.Set(sess.s, "k09", v)
+}
+
+// UpdateK09 sets the value 09 of the large session to what fn returns for the
+// current value. When the session does not hold k09, fn receives the zero
+// value.
+//
+// The save is atomic for k09: it writes the new value only if the stored value
+// is still the one fn saw. If a concurrent request changed k09 in between, fn
+// runs again on the new value, so fn may run more than once and must only
+// compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetK09, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateK09(fn func(string) string) {
+	runtime.Update(sess.s, "k09", func(v string, _ bool) string {
+		return fn(v)
+	})
 }
 
 // DeleteK09 removes the value 09 of the large session from the session.
@@ -365,6 +586,23 @@ func (sess *Session) SetK10(v string) {
 	runtime.Set(sess.s, "k10", v)
 }
 
+// UpdateK10 sets the value 10 of the large session to what fn returns for the
+// current value. When the session does not hold k10, fn receives the zero
+// value.
+//
+// The save is atomic for k10: it writes the new value only if the stored value
+// is still the one fn saw. If a concurrent request changed k10 in between, fn
+// runs again on the new value, so fn may run more than once and must only
+// compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetK10, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateK10(fn func(string) string) {
+	runtime.Update(sess.s, "k10", func(v string, _ bool) string {
+		return fn(v)
+	})
+}
+
 // DeleteK10 removes the value 10 of the large session from the session.
 func (sess *Session) DeleteK10() {
 	runtime.Delete(sess.s, "k10")
@@ -387,6 +625,23 @@ func (sess *Session) LookupK11() (string, bool) {
 // SetK11 sets the value 11 of the large session to v.
 func (sess *Session) SetK11(v string) {
 	runtime.Set(sess.s, "k11", v)
+}
+
+// UpdateK11 sets the value 11 of the large session to what fn returns for the
+// current value. When the session does not hold k11, fn receives the zero
+// value.
+//
+// The save is atomic for k11: it writes the new value only if the stored value
+// is still the one fn saw. If a concurrent request changed k11 in between, fn
+// runs again on the new value, so fn may run more than once and must only
+// compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetK11, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateK11(fn func(string) string) {
+	runtime.Update(sess.s, "k11", func(v string, _ bool) string {
+		return fn(v)
+	})
 }
 
 // DeleteK11 removes the value 11 of the large session from the session.
@@ -413,6 +668,23 @@ func (sess *Session) SetK12(v string) {
 	runtime.Set(sess.s, "k12", v)
 }
 
+// UpdateK12 sets the value 12 of the large session to what fn returns for the
+// current value. When the session does not hold k12, fn receives the zero
+// value.
+//
+// The save is atomic for k12: it writes the new value only if the stored value
+// is still the one fn saw. If a concurrent request changed k12 in between, fn
+// runs again on the new value, so fn may run more than once and must only
+// compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetK12, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateK12(fn func(string) string) {
+	runtime.Update(sess.s, "k12", func(v string, _ bool) string {
+		return fn(v)
+	})
+}
+
 // DeleteK12 removes the value 12 of the large session from the session.
 func (sess *Session) DeleteK12() {
 	runtime.Delete(sess.s, "k12")
@@ -435,6 +707,23 @@ func (sess *Session) LookupK13() (string, bool) {
 // SetK13 sets the value 13 of the large session to v.
 func (sess *Session) SetK13(v string) {
 	runtime.Set(sess.s, "k13", v)
+}
+
+// UpdateK13 sets the value 13 of the large session to what fn returns for the
+// current value. When the session does not hold k13, fn receives the zero
+// value.
+//
+// The save is atomic for k13: it writes the new value only if the stored value
+// is still the one fn saw. If a concurrent request changed k13 in between, fn
+// runs again on the new value, so fn may run more than once and must only
+// compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetK13, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateK13(fn func(string) string) {
+	runtime.Update(sess.s, "k13", func(v string, _ bool) string {
+		return fn(v)
+	})
 }
 
 // DeleteK13 removes the value 13 of the large session from the session.
@@ -461,6 +750,23 @@ func (sess *Session) SetK14(v string) {
 	runtime.Set(sess.s, "k14", v)
 }
 
+// UpdateK14 sets the value 14 of the large session to what fn returns for the
+// current value. When the session does not hold k14, fn receives the zero
+// value.
+//
+// The save is atomic for k14: it writes the new value only if the stored value
+// is still the one fn saw. If a concurrent request changed k14 in between, fn
+// runs again on the new value, so fn may run more than once and must only
+// compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetK14, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateK14(fn func(string) string) {
+	runtime.Update(sess.s, "k14", func(v string, _ bool) string {
+		return fn(v)
+	})
+}
+
 // DeleteK14 removes the value 14 of the large session from the session.
 func (sess *Session) DeleteK14() {
 	runtime.Delete(sess.s, "k14")
@@ -483,6 +789,23 @@ func (sess *Session) LookupK15() (string, bool) {
 // SetK15 sets the value 15 of the large session to v.
 func (sess *Session) SetK15(v string) {
 	runtime.Set(sess.s, "k15", v)
+}
+
+// UpdateK15 sets the value 15 of the large session to what fn returns for the
+// current value. When the session does not hold k15, fn receives the zero
+// value.
+//
+// The save is atomic for k15: it writes the new value only if the stored value
+// is still the one fn saw. If a concurrent request changed k15 in between, fn
+// runs again on the new value, so fn may run more than once and must only
+// compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetK15, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateK15(fn func(string) string) {
+	runtime.Update(sess.s, "k15", func(v string, _ bool) string {
+		return fn(v)
+	})
 }
 
 // DeleteK15 removes the value 15 of the large session from the session.
@@ -509,6 +832,23 @@ func (sess *Session) SetK16(v string) {
 	runtime.Set(sess.s, "k16", v)
 }
 
+// UpdateK16 sets the value 16 of the large session to what fn returns for the
+// current value. When the session does not hold k16, fn receives the zero
+// value.
+//
+// The save is atomic for k16: it writes the new value only if the stored value
+// is still the one fn saw. If a concurrent request changed k16 in between, fn
+// runs again on the new value, so fn may run more than once and must only
+// compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetK16, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateK16(fn func(string) string) {
+	runtime.Update(sess.s, "k16", func(v string, _ bool) string {
+		return fn(v)
+	})
+}
+
 // DeleteK16 removes the value 16 of the large session from the session.
 func (sess *Session) DeleteK16() {
 	runtime.Delete(sess.s, "k16")
@@ -531,6 +871,23 @@ func (sess *Session) LookupK17() (string, bool) {
 // SetK17 sets the value 17 of the large session to v.
 func (sess *Session) SetK17(v string) {
 	runtime.Set(sess.s, "k17", v)
+}
+
+// UpdateK17 sets the value 17 of the large session to what fn returns for the
+// current value. When the session does not hold k17, fn receives the zero
+// value.
+//
+// The save is atomic for k17: it writes the new value only if the stored value
+// is still the one fn saw. If a concurrent request changed k17 in between, fn
+// runs again on the new value, so fn may run more than once and must only
+// compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetK17, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateK17(fn func(string) string) {
+	runtime.Update(sess.s, "k17", func(v string, _ bool) string {
+		return fn(v)
+	})
 }
 
 // DeleteK17 removes the value 17 of the large session from the session.
@@ -557,6 +914,23 @@ func (sess *Session) SetK18(v string) {
 	runtime.Set(sess.s, "k18", v)
 }
 
+// UpdateK18 sets the value 18 of the large session to what fn returns for the
+// current value. When the session does not hold k18, fn receives the zero
+// value.
+//
+// The save is atomic for k18: it writes the new value only if the stored value
+// is still the one fn saw. If a concurrent request changed k18 in between, fn
+// runs again on the new value, so fn may run more than once and must only
+// compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetK18, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateK18(fn func(string) string) {
+	runtime.Update(sess.s, "k18", func(v string, _ bool) string {
+		return fn(v)
+	})
+}
+
 // DeleteK18 removes the value 18 of the large session from the session.
 func (sess *Session) DeleteK18() {
 	runtime.Delete(sess.s, "k18")
@@ -579,6 +953,23 @@ func (sess *Session) LookupK19() (string, bool) {
 // SetK19 sets the value 19 of the large session to v.
 func (sess *Session) SetK19(v string) {
 	runtime.Set(sess.s, "k19", v)
+}
+
+// UpdateK19 sets the value 19 of the large session to what fn returns for the
+// current value. When the session does not hold k19, fn receives the zero
+// value.
+//
+// The save is atomic for k19: it writes the new value only if the stored value
+// is still the one fn saw. If a concurrent request changed k19 in between, fn
+// runs again on the new value, so fn may run more than once and must only
+// compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetK19, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateK19(fn func(string) string) {
+	runtime.Update(sess.s, "k19", func(v string, _ bool) string {
+		return fn(v)
+	})
 }
 
 // DeleteK19 removes the value 19 of the large session from the session.
@@ -605,6 +996,23 @@ func (sess *Session) SetK20(v string) {
 	runtime.Set(sess.s, "k20", v)
 }
 
+// UpdateK20 sets the value 20 of the large session to what fn returns for the
+// current value. When the session does not hold k20, fn receives the zero
+// value.
+//
+// The save is atomic for k20: it writes the new value only if the stored value
+// is still the one fn saw. If a concurrent request changed k20 in between, fn
+// runs again on the new value, so fn may run more than once and must only
+// compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetK20, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateK20(fn func(string) string) {
+	runtime.Update(sess.s, "k20", func(v string, _ bool) string {
+		return fn(v)
+	})
+}
+
 // DeleteK20 removes the value 20 of the large session from the session.
 func (sess *Session) DeleteK20() {
 	runtime.Delete(sess.s, "k20")
@@ -627,6 +1035,23 @@ func (sess *Session) LookupK21() (string, bool) {
 // SetK21 sets the value 21 of the large session to v.
 func (sess *Session) SetK21(v string) {
 	runtime.Set(sess.s, "k21", v)
+}
+
+// UpdateK21 sets the value 21 of the large session to what fn returns for the
+// current value. When the session does not hold k21, fn receives the zero
+// value.
+//
+// The save is atomic for k21: it writes the new value only if the stored value
+// is still the one fn saw. If a concurrent request changed k21 in between, fn
+// runs again on the new value, so fn may run more than once and must only
+// compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetK21, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateK21(fn func(string) string) {
+	runtime.Update(sess.s, "k21", func(v string, _ bool) string {
+		return fn(v)
+	})
 }
 
 // DeleteK21 removes the value 21 of the large session from the session.
@@ -653,6 +1078,23 @@ func (sess *Session) SetK22(v string) {
 	runtime.Set(sess.s, "k22", v)
 }
 
+// UpdateK22 sets the value 22 of the large session to what fn returns for the
+// current value. When the session does not hold k22, fn receives the zero
+// value.
+//
+// The save is atomic for k22: it writes the new value only if the stored value
+// is still the one fn saw. If a concurrent request changed k22 in between, fn
+// runs again on the new value, so fn may run more than once and must only
+// compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetK22, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateK22(fn func(string) string) {
+	runtime.Update(sess.s, "k22", func(v string, _ bool) string {
+		return fn(v)
+	})
+}
+
 // DeleteK22 removes the value 22 of the large session from the session.
 func (sess *Session) DeleteK22() {
 	runtime.Delete(sess.s, "k22")
@@ -675,6 +1117,23 @@ func (sess *Session) LookupK23() (string, bool) {
 // SetK23 sets the value 23 of the large session to v.
 func (sess *Session) SetK23(v string) {
 	runtime.Set(sess.s, "k23", v)
+}
+
+// UpdateK23 sets the value 23 of the large session to what fn returns for the
+// current value. When the session does not hold k23, fn receives the zero
+// value.
+//
+// The save is atomic for k23: it writes the new value only if the stored value
+// is still the one fn saw. If a concurrent request changed k23 in between, fn
+// runs again on the new value, so fn may run more than once and must only
+// compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetK23, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateK23(fn func(string) string) {
+	runtime.Update(sess.s, "k23", func(v string, _ bool) string {
+		return fn(v)
+	})
 }
 
 // DeleteK23 removes the value 23 of the large session from the session.
@@ -701,6 +1160,23 @@ func (sess *Session) SetK24(v string) {
 	runtime.Set(sess.s, "k24", v)
 }
 
+// UpdateK24 sets the value 24 of the large session to what fn returns for the
+// current value. When the session does not hold k24, fn receives the zero
+// value.
+//
+// The save is atomic for k24: it writes the new value only if the stored value
+// is still the one fn saw. If a concurrent request changed k24 in between, fn
+// runs again on the new value, so fn may run more than once and must only
+// compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetK24, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateK24(fn func(string) string) {
+	runtime.Update(sess.s, "k24", func(v string, _ bool) string {
+		return fn(v)
+	})
+}
+
 // DeleteK24 removes the value 24 of the large session from the session.
 func (sess *Session) DeleteK24() {
 	runtime.Delete(sess.s, "k24")
@@ -723,6 +1199,23 @@ func (sess *Session) LookupK25() (string, bool) {
 // SetK25 sets the value 25 of the large session to v.
 func (sess *Session) SetK25(v string) {
 	runtime.Set(sess.s, "k25", v)
+}
+
+// UpdateK25 sets the value 25 of the large session to what fn returns for the
+// current value. When the session does not hold k25, fn receives the zero
+// value.
+//
+// The save is atomic for k25: it writes the new value only if the stored value
+// is still the one fn saw. If a concurrent request changed k25 in between, fn
+// runs again on the new value, so fn may run more than once and must only
+// compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetK25, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateK25(fn func(string) string) {
+	runtime.Update(sess.s, "k25", func(v string, _ bool) string {
+		return fn(v)
+	})
 }
 
 // DeleteK25 removes the value 25 of the large session from the session.
@@ -749,6 +1242,23 @@ func (sess *Session) SetK26(v string) {
 	runtime.Set(sess.s, "k26", v)
 }
 
+// UpdateK26 sets the value 26 of the large session to what fn returns for the
+// current value. When the session does not hold k26, fn receives the zero
+// value.
+//
+// The save is atomic for k26: it writes the new value only if the stored value
+// is still the one fn saw. If a concurrent request changed k26 in between, fn
+// runs again on the new value, so fn may run more than once and must only
+// compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetK26, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateK26(fn func(string) string) {
+	runtime.Update(sess.s, "k26", func(v string, _ bool) string {
+		return fn(v)
+	})
+}
+
 // DeleteK26 removes the value 26 of the large session from the session.
 func (sess *Session) DeleteK26() {
 	runtime.Delete(sess.s, "k26")
@@ -771,6 +1281,23 @@ func (sess *Session) LookupK27() (string, bool) {
 // SetK27 sets the value 27 of the large session to v.
 func (sess *Session) SetK27(v string) {
 	runtime.Set(sess.s, "k27", v)
+}
+
+// UpdateK27 sets the value 27 of the large session to what fn returns for the
+// current value. When the session does not hold k27, fn receives the zero
+// value.
+//
+// The save is atomic for k27: it writes the new value only if the stored value
+// is still the one fn saw. If a concurrent request changed k27 in between, fn
+// runs again on the new value, so fn may run more than once and must only
+// compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetK27, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateK27(fn func(string) string) {
+	runtime.Update(sess.s, "k27", func(v string, _ bool) string {
+		return fn(v)
+	})
 }
 
 // DeleteK27 removes the value 27 of the large session from the session.
@@ -797,6 +1324,23 @@ func (sess *Session) SetK28(v string) {
 	runtime.Set(sess.s, "k28", v)
 }
 
+// UpdateK28 sets the value 28 of the large session to what fn returns for the
+// current value. When the session does not hold k28, fn receives the zero
+// value.
+//
+// The save is atomic for k28: it writes the new value only if the stored value
+// is still the one fn saw. If a concurrent request changed k28 in between, fn
+// runs again on the new value, so fn may run more than once and must only
+// compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetK28, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateK28(fn func(string) string) {
+	runtime.Update(sess.s, "k28", func(v string, _ bool) string {
+		return fn(v)
+	})
+}
+
 // DeleteK28 removes the value 28 of the large session from the session.
 func (sess *Session) DeleteK28() {
 	runtime.Delete(sess.s, "k28")
@@ -819,6 +1363,23 @@ func (sess *Session) LookupK29() (string, bool) {
 // SetK29 sets the value 29 of the large session to v.
 func (sess *Session) SetK29(v string) {
 	runtime.Set(sess.s, "k29", v)
+}
+
+// UpdateK29 sets the value 29 of the large session to what fn returns for the
+// current value. When the session does not hold k29, fn receives the zero
+// value.
+//
+// The save is atomic for k29: it writes the new value only if the stored value
+// is still the one fn saw. If a concurrent request changed k29 in between, fn
+// runs again on the new value, so fn may run more than once and must only
+// compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetK29, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateK29(fn func(string) string) {
+	runtime.Update(sess.s, "k29", func(v string, _ bool) string {
+		return fn(v)
+	})
 }
 
 // DeleteK29 removes the value 29 of the large session from the session.
@@ -845,6 +1406,23 @@ func (sess *Session) SetK30(v string) {
 	runtime.Set(sess.s, "k30", v)
 }
 
+// UpdateK30 sets the value 30 of the large session to what fn returns for the
+// current value. When the session does not hold k30, fn receives the zero
+// value.
+//
+// The save is atomic for k30: it writes the new value only if the stored value
+// is still the one fn saw. If a concurrent request changed k30 in between, fn
+// runs again on the new value, so fn may run more than once and must only
+// compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetK30, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateK30(fn func(string) string) {
+	runtime.Update(sess.s, "k30", func(v string, _ bool) string {
+		return fn(v)
+	})
+}
+
 // DeleteK30 removes the value 30 of the large session from the session.
 func (sess *Session) DeleteK30() {
 	runtime.Delete(sess.s, "k30")
@@ -867,6 +1445,23 @@ func (sess *Session) LookupK31() (string, bool) {
 // SetK31 sets the value 31 of the large session to v.
 func (sess *Session) SetK31(v string) {
 	runtime.Set(sess.s, "k31", v)
+}
+
+// UpdateK31 sets the value 31 of the large session to what fn returns for the
+// current value. When the session does not hold k31, fn receives the zero
+// value.
+//
+// The save is atomic for k31: it writes the new value only if the stored value
+// is still the one fn saw. If a concurrent request changed k31 in between, fn
+// runs again on the new value, so fn may run more than once and must only
+// compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetK31, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateK31(fn func(string) string) {
+	runtime.Update(sess.s, "k31", func(v string, _ bool) string {
+		return fn(v)
+	})
 }
 
 // DeleteK31 removes the value 31 of the large session from the session.
@@ -893,6 +1488,23 @@ func (sess *Session) SetK32(v string) {
 	runtime.Set(sess.s, "k32", v)
 }
 
+// UpdateK32 sets the value 32 of the large session to what fn returns for the
+// current value. When the session does not hold k32, fn receives the zero
+// value.
+//
+// The save is atomic for k32: it writes the new value only if the stored value
+// is still the one fn saw. If a concurrent request changed k32 in between, fn
+// runs again on the new value, so fn may run more than once and must only
+// compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetK32, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateK32(fn func(string) string) {
+	runtime.Update(sess.s, "k32", func(v string, _ bool) string {
+		return fn(v)
+	})
+}
+
 // DeleteK32 removes the value 32 of the large session from the session.
 func (sess *Session) DeleteK32() {
 	runtime.Delete(sess.s, "k32")
@@ -915,6 +1527,23 @@ func (sess *Session) LookupK33() (string, bool) {
 // SetK33 sets the value 33 of the large session to v.
 func (sess *Session) SetK33(v string) {
 	runtime.Set(sess.s, "k33", v)
+}
+
+// UpdateK33 sets the value 33 of the large session to what fn returns for the
+// current value. When the session does not hold k33, fn receives the zero
+// value.
+//
+// The save is atomic for k33: it writes the new value only if the stored value
+// is still the one fn saw. If a concurrent request changed k33 in between, fn
+// runs again on the new value, so fn may run more than once and must only
+// compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetK33, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateK33(fn func(string) string) {
+	runtime.Update(sess.s, "k33", func(v string, _ bool) string {
+		return fn(v)
+	})
 }
 
 // DeleteK33 removes the value 33 of the large session from the session.
@@ -941,6 +1570,23 @@ func (sess *Session) SetK34(v string) {
 	runtime.Set(sess.s, "k34", v)
 }
 
+// UpdateK34 sets the value 34 of the large session to what fn returns for the
+// current value. When the session does not hold k34, fn receives the zero
+// value.
+//
+// The save is atomic for k34: it writes the new value only if the stored value
+// is still the one fn saw. If a concurrent request changed k34 in between, fn
+// runs again on the new value, so fn may run more than once and must only
+// compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetK34, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateK34(fn func(string) string) {
+	runtime.Update(sess.s, "k34", func(v string, _ bool) string {
+		return fn(v)
+	})
+}
+
 // DeleteK34 removes the value 34 of the large session from the session.
 func (sess *Session) DeleteK34() {
 	runtime.Delete(sess.s, "k34")
@@ -963,6 +1609,23 @@ func (sess *Session) LookupK35() (string, bool) {
 // SetK35 sets the value 35 of the large session to v.
 func (sess *Session) SetK35(v string) {
 	runtime.Set(sess.s, "k35", v)
+}
+
+// UpdateK35 sets the value 35 of the large session to what fn returns for the
+// current value. When the session does not hold k35, fn receives the zero
+// value.
+//
+// The save is atomic for k35: it writes the new value only if the stored value
+// is still the one fn saw. If a concurrent request changed k35 in between, fn
+// runs again on the new value, so fn may run more than once and must only
+// compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetK35, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateK35(fn func(string) string) {
+	runtime.Update(sess.s, "k35", func(v string, _ bool) string {
+		return fn(v)
+	})
 }
 
 // DeleteK35 removes the value 35 of the large session from the session.
@@ -989,6 +1652,23 @@ func (sess *Session) SetK36(v string) {
 	runtime.Set(sess.s, "k36", v)
 }
 
+// UpdateK36 sets the value 36 of the large session to what fn returns for the
+// current value. When the session does not hold k36, fn receives the zero
+// value.
+//
+// The save is atomic for k36: it writes the new value only if the stored value
+// is still the one fn saw. If a concurrent request changed k36 in between, fn
+// runs again on the new value, so fn may run more than once and must only
+// compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetK36, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateK36(fn func(string) string) {
+	runtime.Update(sess.s, "k36", func(v string, _ bool) string {
+		return fn(v)
+	})
+}
+
 // DeleteK36 removes the value 36 of the large session from the session.
 func (sess *Session) DeleteK36() {
 	runtime.Delete(sess.s, "k36")
@@ -1011,6 +1691,23 @@ func (sess *Session) LookupK37() (string, bool) {
 // SetK37 sets the value 37 of the large session to v.
 func (sess *Session) SetK37(v string) {
 	runtime.Set(sess.s, "k37", v)
+}
+
+// UpdateK37 sets the value 37 of the large session to what fn returns for the
+// current value. When the session does not hold k37, fn receives the zero
+// value.
+//
+// The save is atomic for k37: it writes the new value only if the stored value
+// is still the one fn saw. If a concurrent request changed k37 in between, fn
+// runs again on the new value, so fn may run more than once and must only
+// compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetK37, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateK37(fn func(string) string) {
+	runtime.Update(sess.s, "k37", func(v string, _ bool) string {
+		return fn(v)
+	})
 }
 
 // DeleteK37 removes the value 37 of the large session from the session.
@@ -1037,6 +1734,23 @@ func (sess *Session) SetK38(v string) {
 	runtime.Set(sess.s, "k38", v)
 }
 
+// UpdateK38 sets the value 38 of the large session to what fn returns for the
+// current value. When the session does not hold k38, fn receives the zero
+// value.
+//
+// The save is atomic for k38: it writes the new value only if the stored value
+// is still the one fn saw. If a concurrent request changed k38 in between, fn
+// runs again on the new value, so fn may run more than once and must only
+// compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetK38, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateK38(fn func(string) string) {
+	runtime.Update(sess.s, "k38", func(v string, _ bool) string {
+		return fn(v)
+	})
+}
+
 // DeleteK38 removes the value 38 of the large session from the session.
 func (sess *Session) DeleteK38() {
 	runtime.Delete(sess.s, "k38")
@@ -1059,6 +1773,23 @@ func (sess *Session) LookupK39() (string, bool) {
 // SetK39 sets the value 39 of the large session to v.
 func (sess *Session) SetK39(v string) {
 	runtime.Set(sess.s, "k39", v)
+}
+
+// UpdateK39 sets the value 39 of the large session to what fn returns for the
+// current value. When the session does not hold k39, fn receives the zero
+// value.
+//
+// The save is atomic for k39: it writes the new value only if the stored value
+// is still the one fn saw. If a concurrent request changed k39 in between, fn
+// runs again on the new value, so fn may run more than once and must only
+// compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetK39, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateK39(fn func(string) string) {
+	runtime.Update(sess.s, "k39", func(v string, _ bool) string {
+		return fn(v)
+	})
 }
 
 // DeleteK39 removes the value 39 of the large session from the session.
@@ -1085,6 +1816,23 @@ func (sess *Session) SetK40(v string) {
 	runtime.Set(sess.s, "k40", v)
 }
 
+// UpdateK40 sets the value 40 of the large session to what fn returns for the
+// current value. When the session does not hold k40, fn receives the zero
+// value.
+//
+// The save is atomic for k40: it writes the new value only if the stored value
+// is still the one fn saw. If a concurrent request changed k40 in between, fn
+// runs again on the new value, so fn may run more than once and must only
+// compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetK40, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateK40(fn func(string) string) {
+	runtime.Update(sess.s, "k40", func(v string, _ bool) string {
+		return fn(v)
+	})
+}
+
 // DeleteK40 removes the value 40 of the large session from the session.
 func (sess *Session) DeleteK40() {
 	runtime.Delete(sess.s, "k40")
@@ -1107,6 +1855,23 @@ func (sess *Session) LookupK41() (string, bool) {
 // SetK41 sets the value 41 of the large session to v.
 func (sess *Session) SetK41(v string) {
 	runtime.Set(sess.s, "k41", v)
+}
+
+// UpdateK41 sets the value 41 of the large session to what fn returns for the
+// current value. When the session does not hold k41, fn receives the zero
+// value.
+//
+// The save is atomic for k41: it writes the new value only if the stored value
+// is still the one fn saw. If a concurrent request changed k41 in between, fn
+// runs again on the new value, so fn may run more than once and must only
+// compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetK41, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateK41(fn func(string) string) {
+	runtime.Update(sess.s, "k41", func(v string, _ bool) string {
+		return fn(v)
+	})
 }
 
 // DeleteK41 removes the value 41 of the large session from the session.
@@ -1133,6 +1898,23 @@ func (sess *Session) SetK42(v string) {
 	runtime.Set(sess.s, "k42", v)
 }
 
+// UpdateK42 sets the value 42 of the large session to what fn returns for the
+// current value. When the session does not hold k42, fn receives the zero
+// value.
+//
+// The save is atomic for k42: it writes the new value only if the stored value
+// is still the one fn saw. If a concurrent request changed k42 in between, fn
+// runs again on the new value, so fn may run more than once and must only
+// compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetK42, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateK42(fn func(string) string) {
+	runtime.Update(sess.s, "k42", func(v string, _ bool) string {
+		return fn(v)
+	})
+}
+
 // DeleteK42 removes the value 42 of the large session from the session.
 func (sess *Session) DeleteK42() {
 	runtime.Delete(sess.s, "k42")
@@ -1155,6 +1937,23 @@ func (sess *Session) LookupK43() (string, bool) {
 // SetK43 sets the value 43 of the large session to v.
 func (sess *Session) SetK43(v string) {
 	runtime.Set(sess.s, "k43", v)
+}
+
+// UpdateK43 sets the value 43 of the large session to what fn returns for the
+// current value. When the session does not hold k43, fn receives the zero
+// value.
+//
+// The save is atomic for k43: it writes the new value only if the stored value
+// is still the one fn saw. If a concurrent request changed k43 in between, fn
+// runs again on the new value, so fn may run more than once and must only
+// compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetK43, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateK43(fn func(string) string) {
+	runtime.Update(sess.s, "k43", func(v string, _ bool) string {
+		return fn(v)
+	})
 }
 
 // DeleteK43 removes the value 43 of the large session from the session.
@@ -1181,6 +1980,23 @@ func (sess *Session) SetK44(v string) {
 	runtime.Set(sess.s, "k44", v)
 }
 
+// UpdateK44 sets the value 44 of the large session to what fn returns for the
+// current value. When the session does not hold k44, fn receives the zero
+// value.
+//
+// The save is atomic for k44: it writes the new value only if the stored value
+// is still the one fn saw. If a concurrent request changed k44 in between, fn
+// runs again on the new value, so fn may run more than once and must only
+// compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetK44, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateK44(fn func(string) string) {
+	runtime.Update(sess.s, "k44", func(v string, _ bool) string {
+		return fn(v)
+	})
+}
+
 // DeleteK44 removes the value 44 of the large session from the session.
 func (sess *Session) DeleteK44() {
 	runtime.Delete(sess.s, "k44")
@@ -1203,6 +2019,23 @@ func (sess *Session) LookupK45() (string, bool) {
 // SetK45 sets the value 45 of the large session to v.
 func (sess *Session) SetK45(v string) {
 	runtime.Set(sess.s, "k45", v)
+}
+
+// UpdateK45 sets the value 45 of the large session to what fn returns for the
+// current value. When the session does not hold k45, fn receives the zero
+// value.
+//
+// The save is atomic for k45: it writes the new value only if the stored value
+// is still the one fn saw. If a concurrent request changed k45 in between, fn
+// runs again on the new value, so fn may run more than once and must only
+// compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetK45, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateK45(fn func(string) string) {
+	runtime.Update(sess.s, "k45", func(v string, _ bool) string {
+		return fn(v)
+	})
 }
 
 // DeleteK45 removes the value 45 of the large session from the session.
@@ -1229,6 +2062,23 @@ func (sess *Session) SetK46(v string) {
 	runtime.Set(sess.s, "k46", v)
 }
 
+// UpdateK46 sets the value 46 of the large session to what fn returns for the
+// current value. When the session does not hold k46, fn receives the zero
+// value.
+//
+// The save is atomic for k46: it writes the new value only if the stored value
+// is still the one fn saw. If a concurrent request changed k46 in between, fn
+// runs again on the new value, so fn may run more than once and must only
+// compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetK46, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateK46(fn func(string) string) {
+	runtime.Update(sess.s, "k46", func(v string, _ bool) string {
+		return fn(v)
+	})
+}
+
 // DeleteK46 removes the value 46 of the large session from the session.
 func (sess *Session) DeleteK46() {
 	runtime.Delete(sess.s, "k46")
@@ -1251,6 +2101,23 @@ func (sess *Session) LookupK47() (string, bool) {
 // SetK47 sets the value 47 of the large session to v.
 func (sess *Session) SetK47(v string) {
 	runtime.Set(sess.s, "k47", v)
+}
+
+// UpdateK47 sets the value 47 of the large session to what fn returns for the
+// current value. When the session does not hold k47, fn receives the zero
+// value.
+//
+// The save is atomic for k47: it writes the new value only if the stored value
+// is still the one fn saw. If a concurrent request changed k47 in between, fn
+// runs again on the new value, so fn may run more than once and must only
+// compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetK47, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateK47(fn func(string) string) {
+	runtime.Update(sess.s, "k47", func(v string, _ bool) string {
+		return fn(v)
+	})
 }
 
 // DeleteK47 removes the value 47 of the large session from the session.
@@ -1277,6 +2144,23 @@ func (sess *Session) SetK48(v string) {
 	runtime.Set(sess.s, "k48", v)
 }
 
+// UpdateK48 sets the value 48 of the large session to what fn returns for the
+// current value. When the session does not hold k48, fn receives the zero
+// value.
+//
+// The save is atomic for k48: it writes the new value only if the stored value
+// is still the one fn saw. If a concurrent request changed k48 in between, fn
+// runs again on the new value, so fn may run more than once and must only
+// compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetK48, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateK48(fn func(string) string) {
+	runtime.Update(sess.s, "k48", func(v string, _ bool) string {
+		return fn(v)
+	})
+}
+
 // DeleteK48 removes the value 48 of the large session from the session.
 func (sess *Session) DeleteK48() {
 	runtime.Delete(sess.s, "k48")
@@ -1299,6 +2183,23 @@ func (sess *Session) LookupK49() (string, bool) {
 // SetK49 sets the value 49 of the large session to v.
 func (sess *Session) SetK49(v string) {
 	runtime.Set(sess.s, "k49", v)
+}
+
+// UpdateK49 sets the value 49 of the large session to what fn returns for the
+// current value. When the session does not hold k49, fn receives the zero
+// value.
+//
+// The save is atomic for k49: it writes the new value only if the stored value
+// is still the one fn saw. If a concurrent request changed k49 in between, fn
+// runs again on the new value, so fn may run more than once and must only
+// compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetK49, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateK49(fn func(string) string) {
+	runtime.Update(sess.s, "k49", func(v string, _ bool) string {
+		return fn(v)
+	})
 }
 
 // DeleteK49 removes the value 49 of the large session from the session.

@@ -53,6 +53,23 @@ func (sess *Session) SetUserName(v string) {
 	runtime.Set(sess.s, "user_name", v)
 }
 
+// UpdateUserName sets the value of user_name to what fn returns for the
+// current value. When the session does not hold user_name, fn receives the
+// zero value.
+//
+// The save is atomic for user_name: it writes the new value only if the stored
+// value is still the one fn saw. If a concurrent request changed user_name in
+// between, fn runs again on the new value, so fn may run more than once and
+// must only compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetUserName, by contrast, is
+// last writer wins.
+func (sess *Session) UpdateUserName(fn func(string) string) {
+	runtime.Update(sess.s, "user_name", func(v string, _ bool) string {
+		return fn(v)
+	})
+}
+
 // DeleteUserName removes the value of user_name from the session.
 func (sess *Session) DeleteUserName() {
 	runtime.Delete(sess.s, "user_name")
@@ -78,6 +95,25 @@ func (sess *Session) LookupCart() ([]catalog.CartLine, bool) {
 // later does not change the session.
 func (sess *Session) SetCart(v []catalog.CartLine) {
 	runtime.Set(sess.s, "cart", v)
+}
+
+// UpdateCart sets the value of cart to what fn returns for the current value.
+// When the session does not hold cart, fn receives the zero value.
+//
+// fn receives a copy of its own, which it may change and return; the session
+// keeps a copy of what fn returns.
+//
+// The save is atomic for cart: it writes the new value only if the stored
+// value is still the one fn saw. If a concurrent request changed cart in
+// between, fn runs again on the new value, so fn may run more than once and
+// must only compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetCart, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateCart(fn func([]catalog.CartLine) []catalog.CartLine) {
+	runtime.Update(sess.s, "cart", func(v []catalog.CartLine, _ bool) []catalog.CartLine {
+		return fn(v)
+	})
 }
 
 // DeleteCart removes the value of cart from the session.
@@ -106,6 +142,26 @@ func (sess *Session) SetTheme(v string) {
 	runtime.Set(sess.s, "theme", v)
 }
 
+// UpdateTheme sets the value of theme to what fn returns for the current
+// value. When the session does not hold theme, fn receives the default,
+// "light".
+//
+// The save is atomic for theme: it writes the new value only if the stored
+// value is still the one fn saw. If a concurrent request changed theme in
+// between, fn runs again on the new value, so fn may run more than once and
+// must only compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetTheme, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateTheme(fn func(string) string) {
+	runtime.Update(sess.s, "theme", func(v string, ok bool) string {
+		if !ok {
+			v = "light"
+		}
+		return fn(v)
+	})
+}
+
 // DeleteTheme removes the value of theme from the session.
 func (sess *Session) DeleteTheme() {
 	runtime.Delete(sess.s, "theme")
@@ -123,6 +179,25 @@ func (sess *Session) PopNotice() (string, bool) {
 // SetNotice sets the one-time message shown on the next page to v.
 func (sess *Session) SetNotice(v string) {
 	runtime.Set(sess.s, "notice", v)
+}
+
+// UpdateNotice sets the one-time message shown on the next page to what fn
+// returns for the current value. When the session does not hold notice, fn
+// receives the zero value.
+//
+// The save is atomic for notice: it writes the new value only if the stored
+// value is still the one fn saw. If a concurrent request changed notice in
+// between, fn runs again on the new value, so fn may run more than once and
+// must only compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetNotice, by contrast, is
+// last writer wins.
+//
+// The value stays in the session until PopNotice reads it.
+func (sess *Session) UpdateNotice(fn func(string) string) {
+	runtime.Update(sess.s, "notice", func(v string, _ bool) string {
+		return fn(v)
+	})
 }
 
 // DeleteNotice removes the one-time message shown on the next page from the
@@ -149,6 +224,23 @@ func (sess *Session) LookupSignedInAt() (time.Time, bool) {
 // SetSignedInAt sets when the user signed in to v.
 func (sess *Session) SetSignedInAt(v time.Time) {
 	runtime.Set(sess.s, "signed_in_at", v)
+}
+
+// UpdateSignedInAt sets when the user signed in to what fn returns for the
+// current value. When the session does not hold signed_in_at, fn receives the
+// zero value.
+//
+// The save is atomic for signed_in_at: it writes the new value only if the
+// stored value is still the one fn saw. If a concurrent request changed
+// signed_in_at in between, fn runs again on the new value, so fn may run more
+// than once and must only compute the new value, without using the session.
+// After runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetSignedInAt, by contrast, is
+// last writer wins.
+func (sess *Session) UpdateSignedInAt(fn func(time.Time) time.Time) {
+	runtime.Update(sess.s, "signed_in_at", func(v time.Time, _ bool) time.Time {
+		return fn(v)
+	})
 }
 
 // DeleteSignedInAt removes when the user signed in from the session.

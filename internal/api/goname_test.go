@@ -34,7 +34,7 @@ func TestKeyMethods(t *testing.T) {
 	for _, m := range KeyMethods("Notice", true) {
 		names = append(names, m.Role.String()+" "+m.Name)
 	}
-	want := "[pop method PopNotice setter SetNotice delete method DeleteNotice]"
+	want := "[pop method PopNotice setter SetNotice update method UpdateNotice delete method DeleteNotice]"
 	if got := fmt.Sprint(names); got != want {
 		t.Errorf("flash methods = %s, want %s", got, want)
 	}
@@ -42,7 +42,7 @@ func TestKeyMethods(t *testing.T) {
 	for _, m := range KeyMethods("CartItems", false) {
 		names = append(names, m.Role.String()+" "+m.Name)
 	}
-	want = "[getter CartItems lookup method LookupCartItems setter SetCartItems delete method DeleteCartItems]"
+	want = "[getter CartItems lookup method LookupCartItems setter SetCartItems update method UpdateCartItems delete method DeleteCartItems]"
 	if got := fmt.Sprint(names); got != want {
 		t.Errorf("methods = %s, want %s", got, want)
 	}

@@ -15,6 +15,10 @@ const (
 	Delete
 	// Pop returns the value and removes it, for flash keys: PopX().
 	Pop
+	// Update replaces the value with a function's result as a
+	// read-modify-write that the save checks against concurrent requests:
+	// UpdateX(fn).
+	Update
 )
 
 // String returns the role's name as used in messages: "getter", ...
@@ -30,6 +34,8 @@ func (r Role) String() string {
 		return "delete method"
 	case Pop:
 		return "pop method"
+	case Update:
+		return "update method"
 	}
 	return "method"
 }
@@ -45,12 +51,13 @@ type KeyMethod struct {
 // KeyMethods returns the methods generated for a key whose Go name is
 // goName, in the order they are generated. A flash key is read once, with
 // PopX, and has no getter or lookup method that would read it without
-// removing it.
+// removing it; its update method changes it in place, leaving it for PopX.
 func KeyMethods(goName string, flash bool) []KeyMethod {
 	if flash {
 		return []KeyMethod{
 			{Pop, "Pop" + goName},
 			{Set, "Set" + goName},
+			{Update, "Update" + goName},
 			{Delete, "Delete" + goName},
 		}
 	}
@@ -58,6 +65,7 @@ func KeyMethods(goName string, flash bool) []KeyMethod {
 		{Get, goName},
 		{Lookup, "Lookup" + goName},
 		{Set, "Set" + goName},
+		{Update, "Update" + goName},
 		{Delete, "Delete" + goName},
 	}
 }

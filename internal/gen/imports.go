@@ -10,7 +10,7 @@ import (
 
 // localNames are the identifiers that generated function bodies declare or
 // use besides imported packages.
-var localNames = map[string]bool{recv: true, param: true, okVar: true, "s": true}
+var localNames = map[string]bool{recv: true, param: true, okVar: true, "s": true, fnParam: true}
 
 // reserveImportNames gives an explicit name to each imported package of a
 // named key type whose default name would be hidden by a local name of the

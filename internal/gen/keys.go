@@ -24,6 +24,8 @@ func keyMethods(f *jen.File, k *spec.Key) {
 			deleter(f, k, m.Name, d)
 		case api.Pop:
 			popper(f, k, m.Name, d)
+		case api.Update:
+			updater(f, k, m.Name, d)
 		}
 	}
 }
@@ -70,20 +72,28 @@ func deleteFormer(k *spec.Key) []jen.Code {
 	return code
 }
 
+// absentValue describes, to end a sentence, what the methods of k give in
+// place of a value the session does not hold: "the zero value.", "the
+// default, "light".", or a new copy of a composite default, followed by its
+// code.
+func absentValue(k *spec.Key) string {
+	if k.Default == nil {
+		return "the zero value."
+	}
+	what := "the default"
+	if isComposite(k.Type) {
+		what = "a new copy of the default"
+	}
+	code := fmt.Sprintf("%#v", literal(k.Type, k.Default, false))
+	if k.Type.Kind == spec.Named { // time.Duration
+		code = k.Default.Duration.String()
+	}
+	return what + inlineCode(code)
+}
+
 // getter emits X(), which returns the value, the default or the zero value.
 func getter(f *jen.File, k *spec.Key, name string, d docText) {
-	absent := fmt.Sprintf("When the session does not hold %s, %s returns the zero value.", k.Name, name)
-	if k.Default != nil {
-		what := "the default"
-		if isComposite(k.Type) {
-			what = "a new copy of the default"
-		}
-		code := fmt.Sprintf("%#v", literal(k.Type, k.Default, false))
-		if k.Type.Kind == spec.Named { // time.Duration
-			code = k.Default.Duration.String()
-		}
-		absent = fmt.Sprintf("When the session does not hold %s, %s returns %s%s", k.Name, name, what, inlineCode(code))
-	}
+	absent := fmt.Sprintf("When the session does not hold %s, %s returns %s", k.Name, name, absentValue(k))
 	copyNote := ""
 	if copied(k.Type) {
 		copyNote = "The result is a copy: changing it does not change the session."

@@ -471,7 +471,7 @@ func TestSignOutUser(t *testing.T) {
 			t.Error("alice was signed out too")
 		}
 		r = site.get("/admin/?done=signedout&n=4&user=bob", http.StatusOK)
-		mustContain(t, "after", r.body, "4 sessions of bob deleted: signed out everywhere.", `<strong id="total">0</strong>`)
+		mustContain(t, "after", r.body, "4 sessions deleted: the user is signed out everywhere.", `<strong id="total">0</strong>`)
 		if r := site.post("/admin/signout-user", url.Values{"user": {""}}); r.status != http.StatusBadRequest {
 			t.Errorf("sign out of no user: status %d, want 400", r.status)
 		}
@@ -504,6 +504,10 @@ func TestHostileContentIsEscaped(t *testing.T) {
 		for name, body := range pages {
 			mustNotContain(t, name, body, "<script", "<img", "<pre><script")
 		}
+		// A link can make the notice say only what the admin page says:
+		// no text from the query string goes into it.
+		spoof := site.get("/admin/?"+url.Values{"done": {"signedout"}, "n": {"3"}, "user": {"Your account is locked. Call +1 555 0100"}}.Encode(), http.StatusOK).body
+		mustContain(t, "spoofed notice", spoof, `<p class="notice" id="notice" role="status">3 sessions deleted: the user is signed out everywhere.</p>`)
 		mustContain(t, "detail", pages["detail"], "&lt;script&gt;alert(1)&lt;/script&gt;", "&lt;/pre&gt;&lt;script&gt;alert(3)")
 		mustContain(t, "list", pages["list"], "&#34;&gt;&lt;img src=x onerror=alert(1)&gt;")
 		mustContain(t, "user list", pages["user list"], `<strong id="total">1</strong>`)

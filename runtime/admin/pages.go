@@ -92,7 +92,7 @@ func newRow(info runtime.SessionInfo, now time.Time) row {
 // list shows a page of sessions, all or one user's.
 func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 	p := listPage{base: base{Title: "Sessions"}, User: strings.TrimSpace(r.URL.Query().Get("user"))}
-	p.Notice = notice(r.URL.Query(), p.User)
+	p.Notice = notice(r.URL.Query())
 	h.renderList(w, r, http.StatusOK, p)
 }
 
@@ -145,8 +145,9 @@ func listURL(user string, page int) string {
 }
 
 // notice returns the message the redirect after a change asks for: one of
-// a fixed set, so a link cannot make the page say anything else.
-func notice(q url.Values, user string) string {
+// a fixed set, with a count, so a link cannot make the page say anything
+// else: no text of the query string goes into it.
+func notice(q url.Values) string {
 	n, _ := strconv.ParseInt(q.Get("n"), 10, 64)
 	switch q.Get("done") {
 	case "deleted":
@@ -156,7 +157,7 @@ func notice(q url.Values, user string) string {
 	case "expired-partial":
 		return plural(n, "expired session") + " deleted; more remain. Press the button again, or run sessiongen clearsessions."
 	case "signedout":
-		return plural(n, "session") + " of " + user + " deleted: signed out everywhere."
+		return plural(n, "session") + " deleted: the user is signed out everywhere."
 	}
 	return ""
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -207,6 +208,69 @@ func TestEveryWriteInvalidates(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// refusing is a store whose Update and Cycle write nothing and fail with
+// err, wrapped as a store would wrap it.
+type refusing struct {
+	runtime.Store
+	err error
+}
+
+func (r refusing) Update(context.Context, runtime.TokenHash, runtime.Change) error {
+	return fmt.Errorf("store: update: %w", r.err)
+}
+
+func (r refusing) Cycle(context.Context, runtime.TokenHash, runtime.TokenHash, runtime.Change) error {
+	return fmt.Errorf("store: cycle: %w", r.err)
+}
+
+// TestRefusedWritesPassThroughAndInvalidate checks that the wrapped store's
+// refusals reach the middleware as it tests them, and that a refused write
+// still invalidates: the cache cannot tell a refusal from a failure that
+// committed, and invalidating more than needed costs one read.
+func TestRefusedWritesPassThroughAndInvalidate(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	exp := time.Now().Add(time.Hour)
+	writes := map[string]func(s runtime.Store, h runtime.TokenHash) error{
+		"Update": func(s runtime.Store, h runtime.TokenHash) error {
+			return s.Update(ctx, h, runtime.Change{Set: data("a", "2"), ExpiresAt: exp, Expect: data("a", "0"), MaxSize: 1})
+		},
+		"Cycle": func(s runtime.Store, h runtime.TokenHash) error {
+			return s.Cycle(ctx, h, newHash(t), runtime.Change{Set: data("a", "2"), ExpiresAt: exp})
+		},
+	}
+	refusals := []struct {
+		name string
+		err  error
+	}{
+		{"ErrConflict", runtime.ErrConflict},
+		{"ErrTooLarge", runtime.ErrTooLarge},
+		{"ErrNotFound", runtime.ErrNotFound},
+	}
+	for _, tt := range refusals {
+		for op, write := range writes {
+			t.Run(op+"/"+tt.name, func(t *testing.T) {
+				s := e.storeOver(refusing{Store: e.pg, err: tt.err})
+				h := create(t, s, data("a", "1"), runtime.Record{ExpiresAt: exp})
+				wantData(t, s, h, data("a", "1"))
+				err := write(s, h)
+				switch {
+				case !errors.Is(err, tt.err):
+					t.Errorf("%s = %v, want an error wrapping %q", op, err, tt.err)
+				case tt.err == runtime.ErrNotFound && err != runtime.ErrNotFound:
+					t.Errorf("%s = %v, want runtime.ErrNotFound itself", op, err)
+				case tt.err != runtime.ErrNotFound && !strings.HasPrefix(err.Error(), "cachestore: "):
+					t.Errorf("%s = %q, want it prefixed %q", op, err, "cachestore: ")
+				}
+				if e.cached(t, s.Key(h)) {
+					t.Errorf("a refused %s left the cache entry", op)
+				}
+			})
+		}
 	}
 }
 

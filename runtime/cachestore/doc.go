@@ -61,11 +61,13 @@
 // A write made while Redis is down, or whose invalidation failed, could
 // leave an entry in Redis that no longer matches the wrapped store (Redis
 // may have been unreachable rather than restarted). The Store remembers
-// the hashes of such writes and, when the check succeeds, invalidates
-// them all before it serves anything from the cache again. When more
-// hashes are pending than the limit (WithMaxPending), it forgets them and
-// instead keeps reading from the wrapped store for the maximum TTL after
-// Redis comes back, by which time every entry written before has expired.
+// the hashes of such writes and, when the check succeeds, invalidates them
+// all before it serves anything from the cache again; writes made from
+// then on invalidate for themselves, so none is dropped with the replay.
+// When more hashes are pending than the limit (WithMaxPending), it forgets
+// them and instead keeps reading from the wrapped store for the maximum
+// TTL after Redis comes back, by which time every entry written before has
+// expired.
 //
 // Other application instances do not know of this Store's failed
 // invalidations: one that still reaches Redis may serve a session as it

@@ -21,6 +21,7 @@ type health struct {
 
 	mu          sync.Mutex
 	down        bool      // Redis failed; nothing goes to it until a check succeeds
+	replaying   bool      // Redis answers again; reads wait for the replay
 	checking    bool      // a check runs
 	nextCheck   time.Time // no check starts before
 	pending     map[runtime.TokenHash]struct{}
@@ -36,7 +37,7 @@ func newHealth(s *Store) *health {
 }
 
 // readable reports whether reads may use the cache: Redis is not known to
-// be down and no bypass is in force.
+// be down, no replay is owed, and no bypass is in force.
 func (h *health) readable() bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -44,7 +45,7 @@ func (h *health) readable() bool {
 		h.maybeCheck()
 		return false
 	}
-	return !time.Now().Before(h.bypassUntil)
+	return !h.replaying && !time.Now().Before(h.bypassUntil)
 }
 
 // deferIfDown remembers hs for replay and reports true when Redis is down;
@@ -108,59 +109,71 @@ func (h *health) maybeCheck() {
 }
 
 // check pings Redis and, when it answers, replays the pending
-// invalidations; only when none is left does the cache come back into use.
+// invalidations; only when they are done does the cache come back into use
+// for reads.
 func (h *health) check() {
 	defer func() {
 		h.mu.Lock()
-		h.checking = false
+		h.checking, h.replaying = false, false
 		h.nextCheck = time.Now().Add(h.s.cfg.retryInterval)
 		h.mu.Unlock()
 	}()
-	replayed := 0
-	for {
+	ctx, cancel := context.WithTimeout(context.Background(), h.s.cfg.timeout)
+	err := h.s.rdb.Ping(ctx).Err()
+	cancel()
+	if err != nil {
+		h.fail("health check", err, nil)
+		return
+	}
+	batch, overflow := h.reopen()
+	for chunk := range slices.Chunk(batch, replayBatch) {
 		ctx, cancel := context.WithTimeout(context.Background(), h.s.cfg.timeout)
-		err := h.s.rdb.Ping(ctx).Err()
+		err := h.s.invalidateNow(ctx, chunk)
 		cancel()
 		if err != nil {
-			h.fail("health check", err, nil)
+			h.fail("replay invalidations", err, batch)
 			return
 		}
-		h.mu.Lock()
-		batch := slices.Collect(maps.Keys(h.pending))
-		overflow := h.overflow
-		h.mu.Unlock()
-		for chunk := range slices.Chunk(batch, replayBatch) {
-			ctx, cancel := context.WithTimeout(context.Background(), h.s.cfg.timeout)
-			err := h.s.invalidateNow(ctx, chunk)
-			cancel()
-			if err != nil {
-				h.fail("replay invalidations", err, nil)
-				return
-			}
-		}
-		replayed += len(batch)
-		h.mu.Lock()
-		for _, x := range batch {
-			delete(h.pending, x)
-		}
-		if overflow {
-			// Invalidations were lost: any entry written before now may be
-			// stale, and none outlives the maximum TTL.
-			h.overflow = false
-			h.bypassUntil = time.Now().Add(h.s.cfg.maxTTL + h.s.cfg.timeout)
-		}
-		if len(h.pending) == 0 && !h.overflow {
-			h.down = false
-			now := time.Now()
-			if h.lastInfo.IsZero() || now.Sub(h.lastInfo) >= h.s.cfg.logInterval {
-				h.s.cfg.logger.LogAttrs(context.Background(), slog.LevelInfo,
-					"cachestore: redis available again; the cache is back in use",
-					slog.Int("replayed_invalidations", replayed), slog.Bool("bypass_after_overflow", overflow))
-				h.lastInfo = now
-			}
-			h.mu.Unlock()
-			return
-		}
-		h.mu.Unlock()
+	}
+	h.recovered(len(batch), overflow)
+}
+
+// reopen takes the pending invalidations for replay and lets writes
+// invalidate for themselves again, in one step: each write's invalidation
+// is either in the batch or sent by the write after the batch was taken.
+// Were writes still deferred during the replay, a write to a hash already
+// in the batch would be dropped with it, though another instance may have
+// cached the session between the replayed invalidation and that write.
+func (h *health) reopen() (batch []runtime.TokenHash, overflow bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	batch = slices.Collect(maps.Keys(h.pending))
+	clear(h.pending)
+	overflow = h.overflow
+	if overflow {
+		// Invalidations were lost: any entry written before now may be
+		// stale, and none outlives the maximum TTL.
+		h.overflow = false
+		h.bypassUntil = time.Now().Add(h.s.cfg.maxTTL + h.s.cfg.timeout)
+	}
+	h.down, h.replaying = false, true
+	return batch, overflow
+}
+
+// recovered puts the cache back into use for reads after a replay, unless
+// Redis failed again meanwhile.
+func (h *health) recovered(replayed int, overflow bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.replaying = false
+	if h.down {
+		return
+	}
+	now := time.Now()
+	if h.lastInfo.IsZero() || now.Sub(h.lastInfo) >= h.s.cfg.logInterval {
+		h.s.cfg.logger.LogAttrs(context.Background(), slog.LevelInfo,
+			"cachestore: redis available again; the cache is back in use",
+			slog.Int("replayed_invalidations", replayed), slog.Bool("bypass_after_overflow", overflow))
+		h.lastInfo = now
 	}
 }

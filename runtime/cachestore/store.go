@@ -199,18 +199,11 @@ func (s *Store) read(ctx context.Context, h runtime.TokenHash) (rec runtime.Reco
 	// into Lua. Only a miss runs the script, which looks again.
 	b, err := s.rdb.Get(ctx, s.Key(h)).Bytes()
 	if errors.Is(err, redis.Nil) {
-		res, err := readScript.Run(ctx, s.rdb, []string{s.Key(h), s.genKey(h)}, newGeneration(), generationTTL.Milliseconds()).Slice()
-		if err != nil {
-			return runtime.Record{}, "", false, err
+		// The GET's miss is no failure: err must come from the script
+		// alone, which also finds an entry filled since the GET.
+		if b, gen, hit, err = s.lookAgain(ctx, h); err == nil && !hit {
+			return runtime.Record{}, gen, false, nil
 		}
-		if len(res) != 2 {
-			return runtime.Record{}, "", false, fmt.Errorf("read script returned %d values", len(res))
-		}
-		v, _ := res[1].(string)
-		if n, _ := res[0].(int64); n != 1 {
-			return runtime.Record{}, v, false, nil
-		}
-		b, err = []byte(v), nil
 	}
 	if err != nil {
 		return runtime.Record{}, "", false, err
@@ -223,6 +216,24 @@ func (s *Store) read(ctx context.Context, h runtime.TokenHash) (rec runtime.Reco
 		return runtime.Record{}, "", false, nil
 	}
 	return rec, "", true, nil
+}
+
+// lookAgain runs the read script after a GET of h's entry missed. It
+// returns the entry and true when one was filled since, and otherwise the
+// generation to fill with.
+func (s *Store) lookAgain(ctx context.Context, h runtime.TokenHash) (entry []byte, gen string, hit bool, err error) {
+	res, err := readScript.Run(ctx, s.rdb, []string{s.Key(h), s.genKey(h)}, newGeneration(), generationTTL.Milliseconds()).Slice()
+	if err != nil {
+		return nil, "", false, err
+	}
+	if len(res) != 2 {
+		return nil, "", false, fmt.Errorf("read script returned %d values", len(res))
+	}
+	v, _ := res[1].(string)
+	if n, _ := res[0].(int64); n == 1 {
+		return []byte(v), "", true, nil
+	}
+	return nil, v, false, nil
 }
 
 // fill caches rec under h if the generation is still gen.

@@ -52,6 +52,23 @@ func (sess *Session) SetVisits(v int) {
 	runtime.Set(sess.s, "visits", v)
 }
 
+// UpdateVisits sets the number of pages the visitor has seen to what fn
+// returns for the current value. When the session does not hold visits, fn
+// receives the zero value.
+//
+// The save is atomic for visits: it writes the new value only if the stored
+// value is still the one fn saw. If a concurrent request changed visits in
+// between, fn runs again on the new value, so fn may run more than once and
+// must only compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetVisits, by contrast, is
+// last writer wins.
+func (sess *Session) UpdateVisits(fn func(int) int) {
+	runtime.Update(sess.s, "visits", func(v int, _ bool) int {
+		return fn(v)
+	})
+}
+
 // DeleteVisits removes the number of pages the visitor has seen from the
 // session.
 func (sess *Session) DeleteVisits() {
@@ -78,6 +95,26 @@ func (sess *Session) LookupName() (string, bool) {
 // SetName sets the name the visitor gave to v.
 func (sess *Session) SetName(v string) {
 	runtime.Set(sess.s, "name", v)
+}
+
+// UpdateName sets the name the visitor gave to what fn returns for the current
+// value. When the session does not hold name, fn receives the default,
+// "stranger".
+//
+// The save is atomic for name: it writes the new value only if the stored
+// value is still the one fn saw. If a concurrent request changed name in
+// between, fn runs again on the new value, so fn may run more than once and
+// must only compute the new value, without using the session. After
+// runtime.MaxUpdateAttempts conflicts the request fails with the error
+// handler's response (409 Conflict by default). SetName, by contrast, is last
+// writer wins.
+func (sess *Session) UpdateName(fn func(string) string) {
+	runtime.Update(sess.s, "name", func(v string, ok bool) string {
+		if !ok {
+			v = "stranger"
+		}
+		return fn(v)
+	})
 }
 
 // DeleteName removes the name the visitor gave from the session.

@@ -7,13 +7,17 @@ package evolve_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"reflect"
+	"slices"
+	"sync"
 	"testing"
+	"time"
 
 	"example.com/app/after"
 	"example.com/app/before"
@@ -44,6 +48,62 @@ func stores(t *testing.T) map[string]runtime.Store {
 	}
 	s["pgstore"] = pgstore.New(pool)
 	return s
+}
+
+// casStore is a store that checks a Change's Expect itself, under one lock
+// for all its writes, before handing the change to the store it wraps: the
+// compare-and-set that memstore and pgstore implement in their own write.
+// It lets the update tests check the generated UpdateX methods whatever the
+// wrapped store does with Expect.
+type casStore struct {
+	runtime.Store
+	mu sync.Mutex
+}
+
+// Update applies c if its Expect holds.
+func (s *casStore) Update(ctx context.Context, h runtime.TokenHash, c runtime.Change) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.check(ctx, h, c); err != nil {
+		return err
+	}
+	return s.Store.Update(ctx, h, c)
+}
+
+// Cycle applies c, moving the session to to, if its Expect holds.
+func (s *casStore) Cycle(ctx context.Context, from, to runtime.TokenHash, c runtime.Change) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.check(ctx, from, c); err != nil {
+		return err
+	}
+	return s.Store.Cycle(ctx, from, to, c)
+}
+
+// check returns runtime.ErrConflict when a key c expects no longer holds
+// the expected value (compared as JSON), or is present when c expects it
+// absent.
+func (s *casStore) check(ctx context.Context, h runtime.TokenHash, c runtime.Change) error {
+	if len(c.Expect) == 0 {
+		return nil
+	}
+	rec, err := s.Store.Load(ctx, h)
+	if err != nil {
+		return err
+	}
+	for k, want := range c.Expect {
+		got, ok := rec.Data[k]
+		if ok != (want != nil) || ok && !sameJSON(got, want) {
+			return runtime.ErrConflict
+		}
+	}
+	return nil
+}
+
+// sameJSON reports whether a and b encode the same JSON value.
+func sameJSON(a, b json.RawMessage) bool {
+	var x, y any
+	return json.Unmarshal(a, &x) == nil && json.Unmarshal(b, &y) == nil && reflect.DeepEqual(x, y)
 }
 
 // routes serves the old release's accessors under /before/ and the new
@@ -88,6 +148,27 @@ func routes(t *testing.T) *http.ServeMux {
 		if got, ok := sess.PopFlashNotice(); ok {
 			t.Errorf("second PopFlashNotice() = %q, %v", got, ok)
 		}
+	})
+	mux.HandleFunc("/after/update", func(w http.ResponseWriter, r *http.Request) {
+		sess := after.From(r)
+		sess.UpdateCartItems(func(v []int64) []int64 {
+			if !reflect.DeepEqual(v, []int64{1, 2, 3}) {
+				t.Errorf("UpdateCartItems: fn got %v, want the value stored as basket", v)
+			}
+			return append(v, 4)
+		})
+		sess.UpdateTheme(func(v string) string {
+			if v != "blue" {
+				t.Errorf("UpdateTheme: fn got %q, want the value stored as colour", v)
+			}
+			return v + "-green"
+		})
+		sess.UpdateFlashNotice(func(v string) string {
+			if v != "saved" {
+				t.Errorf("UpdateFlashNotice: fn got %q, want the value stored as notice", v)
+			}
+			return v + "!"
+		})
 	})
 	mux.HandleFunc("/after/replace", func(w http.ResponseWriter, r *http.Request) {
 		sess := after.From(r)
@@ -230,6 +311,15 @@ func TestRenamedKeysKeepTheirValues(t *testing.T) {
 				c.get("/after/pop")
 				c.wantStored("after the pop", with(written, map[string]string{"notice": ""}))
 			})
+			t.Run("an update reads the former names and removes them", func(t *testing.T) {
+				c := newClient()
+				c.t = t
+				c.get("/after/update")
+				c.wantStored("after the updates", with(written, map[string]string{
+					"basket": "", "cart_items": "[1,2,3,4]", "colour": "", "theme": `"blue-green"`,
+					"notice": "", "flash_notice": `"saved!"`,
+				}))
+			})
 			t.Run("set and delete remove the former names", func(t *testing.T) {
 				c := newClient()
 				c.t = t
@@ -239,5 +329,102 @@ func TestRenamedKeysKeepTheirValues(t *testing.T) {
 				}))
 			})
 		})
+	}
+}
+
+// TestConcurrentUpdatesOfARenamedKey sends many requests at once on a
+// session that holds a renamed key's value under its former name, each
+// appending one item through the update method: every item is kept, after
+// the value read under the former name, and the former name is gone. The
+// first save moves the value; the others find the key no longer absent,
+// as their compare-and-set expects, and apply their update again to the
+// moved value. On a store that ignores runtime.Change.Expect, concurrent
+// saves overwrite each other and this test fails.
+func TestConcurrentUpdatesOfARenamedKey(t *testing.T) {
+	const n = 20
+	all := stores(t)
+	all["memstore behind casStore"] = &casStore{Store: memstore.New()}
+	for name, store := range all {
+		t.Run(name, func(t *testing.T) {
+			mgr, err := runtime.NewManager(store)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mux := routes(t)
+			loaded := newBarrier(t, n)
+			mux.HandleFunc("/after/append", func(w http.ResponseWriter, r *http.Request) {
+				var item int64
+				fmt.Sscan(r.FormValue("item"), &item)
+				after.From(r).UpdateCartItems(func(v []int64) []int64 { return append(v, item) })
+				loaded.wait() // every request read basket before any saves
+			})
+			srv := httptest.NewServer(mgr.Middleware(mux))
+			t.Cleanup(srv.Close)
+			jar, err := cookiejar.New(nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := &client{t: t, srv: srv, http: &http.Client{Jar: jar}, store: store}
+			c.get("/before/write")
+			var start, done sync.WaitGroup
+			start.Add(1)
+			for i := range n {
+				done.Go(func() {
+					start.Wait()
+					resp, err := c.http.Get(fmt.Sprintf("%s/after/append?item=%d", srv.URL, 10+i))
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					resp.Body.Close()
+					if resp.StatusCode != http.StatusOK {
+						t.Errorf("append %d: %s", i, resp.Status)
+					}
+				})
+			}
+			start.Done()
+			done.Wait()
+			data := c.stored()
+			if v, ok := data["basket"]; ok {
+				t.Errorf("basket still stored: %s", v)
+			}
+			var items []int64
+			if err := json.Unmarshal([]byte(data["cart_items"]), &items); err != nil {
+				t.Fatalf("cart_items %q: %v", data["cart_items"], err)
+			}
+			if len(items) != 3+n || !slices.Equal(items[:3], []int64{1, 2, 3}) {
+				t.Fatalf("%d concurrent updates left cart_items = %v, want [1 2 3] and %d items", n, items, n)
+			}
+			rest := slices.Sorted(slices.Values(items[3:]))
+			if len(slices.Compact(rest)) != n {
+				t.Errorf("cart_items = %v, want %d distinct items after [1 2 3]", items, n)
+			}
+		})
+	}
+}
+
+// barrier holds n goroutines until all have reached it.
+type barrier struct {
+	t    *testing.T
+	wg   sync.WaitGroup
+	done chan struct{}
+}
+
+// newBarrier returns a barrier for n goroutines.
+func newBarrier(t *testing.T, n int) *barrier {
+	b := &barrier{t: t, done: make(chan struct{})}
+	b.wg.Add(n)
+	go func() { b.wg.Wait(); close(b.done) }()
+	return b
+}
+
+// wait returns when all the goroutines have called it, or after a few
+// seconds, failing the test.
+func (b *barrier) wait() {
+	b.wg.Done()
+	select {
+	case <-b.done:
+	case <-time.After(5 * time.Second):
+		b.t.Error("not every request reached the barrier")
 	}
 }
