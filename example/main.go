@@ -50,6 +50,8 @@ func run(ctx context.Context, args []string, databaseURL string, stdout, stderr 
 	fs := flag.NewFlagSet("example", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", ":8080", "address to listen on")
+	secure := fs.Bool("cookie-secure", true, "mark the session cookie Secure; browsers treat http://localhost as secure, "+
+		"so turn it off only to serve plain HTTP on another address")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -67,7 +69,7 @@ func run(ctx context.Context, args []string, databaseURL string, stdout, stderr 
 		fmt.Fprintln(stderr, "example:", err)
 		return 1
 	}
-	mgr, err := runtime.NewManager(store, runtime.WithLogger(log))
+	mgr, err := runtime.NewManager(store, runtime.WithLogger(log), runtime.WithCookieSecure(*secure))
 	if err != nil {
 		fmt.Fprintln(stderr, "example:", err)
 		return 1

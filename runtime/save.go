@@ -16,7 +16,7 @@ import (
 const MaxUpdateAttempts = 20
 
 // maxConflictBackoff bounds the pause between two attempts of a save.
-const maxConflictBackoff = 50 * time.Millisecond
+const maxConflictBackoff = 200 * time.Millisecond
 
 // errLateChange is reported when the handler changed the session after the
 // response headers went out in a way that needs a new cookie.

@@ -228,11 +228,11 @@ func Set[T any](s *Session, key string, v T) {
 // cannot encode it or no store can keep it.
 func encode(v any) (json.RawMessage, error) {
 	raw, err := json.Marshal(v)
-	if err == nil {
-		err = unstorable(raw)
-	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidValue, err)
+	}
+	if err := CheckStorable(raw); err != nil {
+		return nil, err
 	}
 	return raw, nil
 }
@@ -243,66 +243,6 @@ func (s *Session) failSet(key string, err error) {
 	if s.setErr == nil {
 		s.setErr = fmt.Errorf("runtime: set session key %q: %w", key, err)
 	}
-}
-
-// unstorable reports why JSON produced by encoding/json cannot be stored,
-// or nil: PostgreSQL's jsonb refuses U+0000 and a UTF-16 surrogate that is
-// not half of a pair, and refusing them here keeps every store alike. Bytes
-// that are not UTF-8, which a json.RawMessage or a MarshalJSON method can
-// produce, are refused too. It walks the escapes, so an escaped backslash
-// followed by "u0000" is not mistaken for one.
-func unstorable(raw []byte) error {
-	if !utf8.Valid(raw) {
-		return errors.New("the JSON is not valid UTF-8")
-	}
-	for i := 0; i < len(raw); i++ {
-		if raw[i] != '\\' {
-			continue
-		}
-		i++ // the escaped character
-		r, ok := unicodeEscape(raw[i:])
-		if !ok {
-			continue
-		}
-		i += 4
-		switch {
-		case r == 0:
-			return errors.New("a string holds the NUL character U+0000")
-		case 0xd800 <= r && r < 0xdc00: // a high half: a low half must follow
-			if low, ok := unicodeEscape(raw[min(i+2, len(raw)):]); ok && raw[i+1] == '\\' && 0xdc00 <= low && low <= 0xdfff {
-				i += 6
-				continue
-			}
-			return fmt.Errorf("a string holds a lone UTF-16 surrogate \\u%04x", r)
-		case 0xdc00 <= r && r <= 0xdfff:
-			return fmt.Errorf("a string holds a lone UTF-16 surrogate \\u%04x", r)
-		}
-	}
-	return nil
-}
-
-// unicodeEscape decodes the escape \uXXXX that starts b without its
-// backslash: "uXXXX".
-func unicodeEscape(b []byte) (rune, bool) {
-	if len(b) < 5 || b[0] != 'u' {
-		return 0, false
-	}
-	var r rune
-	for _, c := range b[1:5] {
-		var d byte
-		switch {
-		case '0' <= c && c <= '9':
-			d = c - '0'
-		case 'a' <= c && c <= 'f':
-			d = c - 'a' + 10
-		case 'A' <= c && c <= 'F':
-			d = c - 'A' + 10
-		default:
-			return 0, false
-		}
-		r = r<<4 | rune(d)
-	}
-	return r, true
 }
 
 // Delete removes key from the session.

@@ -115,7 +115,9 @@
 //	    type: string
 //	    sensitive: true
 //
-// Each key gets X, LookupX, SetX and DeleteX methods (a flash key gets
-// PopX, SetX and DeleteX), and the Session type also forwards the session's
-// lifecycle methods: Flush, CycleKey, SetExpiry and the rest.
+// Each key gets X, LookupX, SetX, UpdateX and DeleteX methods (a flash key
+// gets PopX, SetX, UpdateX and DeleteX), and the Session type also forwards
+// the session's lifecycle methods: Flush, CycleKey, SetExpiry and the rest.
+// UpdateX(fn) is a read-modify-write whose save is a compare-and-set of the
+// key, so concurrent requests cannot undo each other's update.
 package main

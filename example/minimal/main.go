@@ -46,6 +46,6 @@ func visit(w http.ResponseWriter, r *http.Request) {
 	if name := r.FormValue("name"); name != "" {
 		sess.SetName(name)
 	}
-	sess.SetVisits(sess.Visits() + 1)
+	sess.UpdateVisits(func(n int) int { return n + 1 }) // two tabs at once both count
 	fmt.Fprintf(w, "Hello %s, this is visit %d.\n", sess.Name(), sess.Visits())
 }

@@ -412,3 +412,30 @@ func TestExtrasPassThrough(t *testing.T) {
 
 // onlyStore hides every method but runtime.Store's.
 type onlyStore struct{ runtime.Store }
+
+// TestMetricsCountHitsAndMisses checks the events a Store reports: a miss
+// for each load that went to the wrapped store, a hit for each that Redis
+// served.
+func TestMetricsCountHitsAndMisses(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	var mu sync.Mutex
+	counts := map[string]int{}
+	s := e.store(cachestore.WithMetrics(func(ev runtime.Event) {
+		mu.Lock()
+		defer mu.Unlock()
+		counts[ev.String()]++
+	}))
+	h := create(t, s, data("a", "1"), runtime.Record{})
+	load(t, s, h) // a miss that fills the cache
+	load(t, s, h)
+	load(t, s, h)
+	if _, err := s.Load(context.Background(), newHash(t)); !errors.Is(err, runtime.ErrNotFound) {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if counts["cache_miss"] != 2 || counts["cache_hit"] != 2 || len(counts) != 2 {
+		t.Errorf("events %v, want 2 misses (the first load, the unknown session) and 2 hits", counts)
+	}
+}

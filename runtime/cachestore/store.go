@@ -57,6 +57,7 @@ type config struct {
 	logInterval   time.Duration
 	maxPending    int
 	logger        *slog.Logger
+	observe       func(runtime.Event)
 }
 
 // Option configures a Store.
@@ -90,6 +91,15 @@ func WithMaxPending(n int) Option { return func(c *config) { c.maxPending = n } 
 
 // WithLogger sets the logger of Redis outages (slog.Default() by default).
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
+
+// WithMetrics sets a function that the Store calls with runtime.EventCacheHit
+// for each load that Redis served and runtime.EventCacheMiss for each that
+// went to the wrapped store (default none): the same function as the
+// Manager's runtime.WithMetrics, so that one counter holds every event. It
+// must be quick, and safe for concurrent use.
+func WithMetrics(observe func(runtime.Event)) Option {
+	return func(c *config) { c.observe = observe }
+}
 
 // New returns a Store that keeps sessions in next and caches them in rdb.
 // The client stays the caller's to close; give it ContextTimeoutEnabled so
@@ -170,11 +180,13 @@ func (s *Store) Load(ctx context.Context, h runtime.TokenHash) (runtime.Record, 
 		case err != nil:
 			s.failed(ctx, "read", err)
 		case hit:
+			s.event(runtime.EventCacheHit)
 			return rec, nil
 		default:
 			gen = g
 		}
 	}
+	s.event(runtime.EventCacheMiss)
 	rec, err := s.next.Load(ctx, h)
 	if errors.Is(err, runtime.ErrNotFound) {
 		return runtime.Record{}, runtime.ErrNotFound
@@ -188,6 +200,13 @@ func (s *Store) Load(ctx context.Context, h runtime.TokenHash) (runtime.Record, 
 		}
 	}
 	return rec, nil
+}
+
+// event reports e to the metrics function, if any.
+func (s *Store) event(e runtime.Event) {
+	if s.cfg.observe != nil {
+		s.cfg.observe(e)
+	}
 }
 
 // read looks h up in Redis. On a hit it returns the record; on a miss, the

@@ -34,8 +34,10 @@ func apply(sess session, set map[string]json.RawMessage, c runtime.Change, now t
 
 // copyJSON returns a copy of m that shares no memory with it, each value
 // compacted, as it would be after a round trip through PostgreSQL's jsonb.
-// It fails, as encoding/json does, if a value is not valid JSON; a nil
-// value is JSON null.
+// It fails, as encoding/json does, if a value is not valid JSON, and with
+// an error wrapping runtime.ErrInvalidValue if PostgreSQL would refuse it,
+// so that this store keeps no value that pgstore would not; a nil value is
+// JSON null.
 func copyJSON(m map[string]json.RawMessage) (map[string]json.RawMessage, error) {
 	out := make(map[string]json.RawMessage, len(m))
 	for k, v := range m {
@@ -45,6 +47,9 @@ func copyJSON(m map[string]json.RawMessage) (map[string]json.RawMessage, error) 
 		}
 		var buf bytes.Buffer
 		if err := json.Compact(&buf, v); err != nil {
+			return nil, fmt.Errorf("encode data: value of %q: %w", k, err)
+		}
+		if err := runtime.CheckStorable(buf.Bytes()); err != nil {
 			return nil, fmt.Errorf("encode data: value of %q: %w", k, err)
 		}
 		out[k] = buf.Bytes()

@@ -3,8 +3,10 @@
 //
 //	mgr := runtime.NewManager(memstore.New())
 //
-// It behaves as package pgstore does, including per-key writes, expiry and
-// the JSON-only rule for values, so tests run against it show what
-// production will do. Expired sessions behave as absent and stay in memory
+// It behaves as package pgstore does, including per-key writes, expiry,
+// conditional writes (a Change's Expect), the size bound (its MaxSize),
+// counted on values as Load returns them, and the rule for values: only
+// JSON, and only what PostgreSQL's jsonb keeps (runtime.CheckStorable), so
+// tests run against it show what production will do. Expired sessions behave as absent and stay in memory
 // until DeleteExpired removes them.
 package memstore

@@ -112,14 +112,16 @@ func (s *Store) Create(ctx context.Context, h runtime.TokenHash, rec runtime.Rec
 }
 
 // Update applies c to the live session under h: the stored data becomes
-// (data - c.Delete) || c.Set. It returns
+// (data - c.Delete) || c.Set, if c.Expect and c.MaxSize hold. It returns
 // runtime.ErrNotFound, writing nothing, when there is no live session
-// under h.
+// under h, and an error wrapping runtime.ErrConflict or
+// runtime.ErrTooLarge, writing nothing, when c.Expect or c.MaxSize does
+// not hold.
 func (s *Store) Update(ctx context.Context, h runtime.TokenHash, c runtime.Change) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("memstore: update session: %w", err)
 	}
-	set, err := copyJSON(c.Set)
+	set, err := copyChange(c)
 	if err != nil {
 		return fmt.Errorf("memstore: update session: %w", err)
 	}
@@ -129,19 +131,23 @@ func (s *Store) Update(ctx context.Context, h runtime.TokenHash, c runtime.Chang
 	if !ok {
 		return runtime.ErrNotFound
 	}
-	s.sessions[h] = apply(sess, set, c, s.now())
+	next := apply(sess, set, c, s.now())
+	if err := admit(sess.data, next.data, c); err != nil {
+		return fmt.Errorf("memstore: update session: %w", err)
+	}
+	s.sessions[h] = next
 	return nil
 }
 
 // Cycle moves the live session under from to to, applying c as Update
-// does, as one step. It returns runtime.ErrNotFound,
-// writing nothing, when there is no live session under from, and an error
+// does, as one step. It returns runtime.ErrNotFound, runtime.ErrConflict
+// or runtime.ErrTooLarge as Update does, writing nothing, and an error
 // when a live session holds to.
 func (s *Store) Cycle(ctx context.Context, from, to runtime.TokenHash, c runtime.Change) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("memstore: cycle session: %w", err)
 	}
-	set, err := copyJSON(c.Set)
+	set, err := copyChange(c)
 	if err != nil {
 		return fmt.Errorf("memstore: cycle session: %w", err)
 	}
@@ -151,12 +157,25 @@ func (s *Store) Cycle(ctx context.Context, from, to runtime.TokenHash, c runtime
 	if !ok {
 		return runtime.ErrNotFound
 	}
+	next := apply(sess, set, c, s.now())
+	if err := admit(sess.data, next.data, c); err != nil {
+		return fmt.Errorf("memstore: cycle session: %w", err)
+	}
 	if _, taken := s.live(to); taken && to != from {
 		return fmt.Errorf("memstore: cycle session: %w", errLiveSession)
 	}
 	delete(s.sessions, from)
-	s.sessions[to] = apply(sess, set, c, s.now())
+	s.sessions[to] = next
 	return nil
+}
+
+// copyChange returns a copy of c.Set, as copyJSON does, after checking
+// c.Expect. It runs before the lock is taken.
+func copyChange(c runtime.Change) (map[string]json.RawMessage, error) {
+	if err := checkExpect(c.Expect); err != nil {
+		return nil, err
+	}
+	return copyJSON(c.Set)
 }
 
 // Delete removes the session under h, live or expired. Deleting a missing

@@ -2,7 +2,6 @@ package pgstore
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -66,8 +65,10 @@ func (s *Store) FindSession(ctx context.Context, h runtime.TokenHash) (runtime.R
 	if err != nil {
 		return runtime.Record{}, fmt.Errorf("pgstore: find session: %w", err)
 	}
-	data := map[string]json.RawMessage{}
-	if err := json.Unmarshal(row.Data, &data); err != nil {
+	// The decoder of Load, so that any row a request can load, however
+	// deeply its values nest, the admin page can show.
+	data, err := decodeObject(row.Data)
+	if err != nil {
 		return runtime.Record{}, fmt.Errorf("pgstore: find session: decode data: %w", err)
 	}
 	return runtime.Record{

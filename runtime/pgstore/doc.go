@@ -15,7 +15,11 @@
 // setting search_path on the pool. A row holds the SHA-256 of the session
 // token, never the token, the session's data as a jsonb object, and its
 // expiry. Writes are per key, so concurrent requests that change different
-// keys of one session all keep their change.
+// keys of one session all keep their change. A write's conditions (a
+// Change's Expect and MaxSize) are checked in the UPDATE that writes, on
+// the row it writes; a second query runs only when a conditional write
+// wrote nothing, to tell a conflict or a session too large from one that
+// is gone.
 //
 // Expired rows stay until DeleteExpired removes them; until then they
 // behave as absent. Run DeleteExpired from a command (`sessiongen

@@ -20,18 +20,52 @@ func encodeObject(m map[string]json.RawMessage) ([]byte, error) {
 	return b, nil
 }
 
-// encodeChange returns the parameters of a per-key write: the keys to set
-// as a JSON object, and the keys to delete, never NULL, since a NULL would
-// make the whole data NULL.
-func encodeChange(c runtime.Change) (set []byte, del []string, err error) {
-	if set, err = encodeObject(c.Set); err != nil {
-		return nil, nil, err
+// change is a runtime.Change as the parameters of UpdateSession,
+// CycleSession and ChangeRefusal. Neither slice is ever nil: a NULL array
+// would make the whole data NULL, or a condition NULL.
+type change struct {
+	changed      []byte   // the keys to set, as a JSON object
+	deleted      []string // the keys to delete
+	expect       []byte   // the values Expect requires, as a JSON object
+	expectAbsent []string // the keys Expect requires to be absent
+	// maxSize is the Change's MaxSize, or 0 when it sets nothing:
+	// deleting keys cannot grow the data, and counting the data costs a
+	// pass over it.
+	maxSize int64
+}
+
+// encodeChange returns the parameters of c's conditional per-key write.
+// It fails if a value to set or to expect is not valid JSON.
+func encodeChange(c runtime.Change) (change, error) {
+	w := change{deleted: c.Delete, expectAbsent: []string{}}
+	if w.deleted == nil {
+		w.deleted = []string{}
 	}
-	del = c.Delete
-	if del == nil {
-		del = []string{}
+	if len(c.Set) > 0 {
+		w.maxSize = int64(c.MaxSize)
 	}
-	return set, del, nil
+	var err error
+	if w.changed, err = encodeObject(c.Set); err != nil {
+		return change{}, err
+	}
+	present := make(map[string]json.RawMessage, len(c.Expect))
+	for k, v := range c.Expect {
+		if v == nil {
+			w.expectAbsent = append(w.expectAbsent, k)
+		} else {
+			present[k] = v
+		}
+	}
+	if w.expect, err = encodeObject(present); err != nil {
+		return change{}, fmt.Errorf("expect: %w", err)
+	}
+	return w, nil
+}
+
+// conditional reports whether w can affect no row of a live session:
+// only then does the reason need asking.
+func (w change) conditional() bool {
+	return string(w.expect) != "{}" || len(w.expectAbsent) > 0 || w.maxSize > 0
 }
 
 // nonEmpty returns a pointer to s, or nil (SQL NULL) for "".

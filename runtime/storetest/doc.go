@@ -10,8 +10,11 @@
 //
 // The suite covers loading, creating, per-key updates, key cycling,
 // deletion and expiry, the rule that a missing or expired session is
-// runtime.ErrNotFound and nothing else is, concurrent writers, and the
-// independence of the data a store returns from the data it keeps. Values
+// runtime.ErrNotFound and nothing else is, conditional writes (a Change's
+// Expect, and runtime.ErrConflict), the size bound (its MaxSize, and
+// runtime.ErrTooLarge), the values every store refuses alike
+// (runtime.ErrInvalidValue), concurrent writers, and the independence of
+// the data a store returns from the data it keeps. Values
 // are compared as JSON, and expiry times to the microsecond, the precision
 // of PostgreSQL.
 package storetest

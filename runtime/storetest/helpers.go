@@ -11,6 +11,7 @@ import (
 	"math/big"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -192,4 +193,43 @@ func show(m map[string]json.RawMessage) string {
 func withExpiry(c runtime.Change, exp time.Time) runtime.Change {
 	c.ExpiresAt = exp
 	return c
+}
+
+// wantErrorIs fails t unless err wraps target.
+func wantErrorIs(t *testing.T, op string, err, target error) {
+	t.Helper()
+	if !errors.Is(err, target) {
+		t.Errorf("%s: got error %v, want one wrapping %v", op, err, target)
+	}
+}
+
+// applied returns d after the per-key write c, as a store applies it:
+// (d - c.Delete) || c.Set.
+func applied(d map[string]json.RawMessage, c runtime.Change) map[string]json.RawMessage {
+	out := maps.Clone(d)
+	if out == nil {
+		out = map[string]json.RawMessage{}
+	}
+	for _, k := range c.Delete {
+		delete(out, k)
+	}
+	maps.Copy(out, c.Set)
+	return out
+}
+
+// sizeOf returns the size of session data as the contract counts it: the
+// bytes of its keys and JSON values, as Load returns them.
+func sizeOf(d map[string]json.RawMessage) int {
+	n := 0
+	for k, v := range d {
+		n += len(k) + len(v)
+	}
+	return n
+}
+
+// str returns a JSON string of n bytes, quotes included (n >= 2), which
+// every store returns as it was given: it has nothing to escape or
+// reformat, so its size is the same whichever store counts it.
+func str(n int) string {
+	return `"` + strings.Repeat("x", n-2) + `"`
 }

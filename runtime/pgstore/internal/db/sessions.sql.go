@@ -10,6 +10,57 @@ import (
 	"time"
 )
 
+const changeRefusal = `-- name: ChangeRefusal :one
+SELECT
+    ((SELECT count(*) FROM unnest($1::text[]) AS absent (key)
+        WHERE data ? absent.key) = 0
+    AND (SELECT count(*) FROM jsonb_each($2::jsonb) AS expected
+        WHERE data -> expected.key IS DISTINCT FROM expected.value) = 0)::boolean AS expected,
+    ($3::bigint <= 0 OR (
+        SELECT coalesce(sum(bytes) FILTER (WHERE after), 0) <= greatest($3::bigint, sum(bytes) FILTER (WHERE before))
+        FROM (
+            SELECT octet_length(key) + octet_length(value::text), true, NOT (key = ANY($4::text[]) OR $5::jsonb ? key)
+            FROM jsonb_each(data)
+            UNION ALL
+            SELECT octet_length(key) + octet_length(value::text), false, true
+            FROM jsonb_each($5::jsonb)
+        ) AS entry (bytes, before, after)))::boolean AS fits
+FROM sessiongen_sessions
+WHERE token_hash = $6 AND expires_at > now()
+`
+
+type ChangeRefusalParams struct {
+	ExpectAbsent []string
+	Expect       []byte
+	MaxSize      int64
+	Deleted      []string
+	Changed      []byte
+	TokenHash    []byte
+}
+
+type ChangeRefusalRow struct {
+	Expected bool
+	Fits     bool
+}
+
+// ChangeRefusal tells why UpdateSession or CycleSession wrote nothing,
+// with the same parameters: no row when the session is missing or
+// expired, else whether each condition holds now. It runs only after such
+// a failure, so the common path stays one statement.
+func (q *Queries) ChangeRefusal(ctx context.Context, arg ChangeRefusalParams) (ChangeRefusalRow, error) {
+	row := q.db.QueryRow(ctx, changeRefusal,
+		arg.ExpectAbsent,
+		arg.Expect,
+		arg.MaxSize,
+		arg.Deleted,
+		arg.Changed,
+		arg.TokenHash,
+	)
+	var i ChangeRefusalRow
+	err := row.Scan(&i.Expected, &i.Fits)
+	return i, err
+}
+
 const createSession = `-- name: CreateSession :execrows
 INSERT INTO sessiongen_sessions AS s (token_hash, data, expires_at, user_id, user_agent)
 VALUES ($1, $2, $3, $4, $5)
@@ -57,6 +108,19 @@ SET token_hash = $1,
     user_agent = coalesce($7, user_agent),
     updated_at = now()
 WHERE token_hash = $8 AND expires_at > now()
+    AND (SELECT count(*) FROM unnest($9::text[]) AS absent (key)
+        WHERE data ? absent.key) = 0
+    AND (SELECT count(*) FROM jsonb_each($10::jsonb) AS expected
+        WHERE data -> expected.key IS DISTINCT FROM expected.value) = 0
+    AND ($11::bigint <= 0 OR (
+        SELECT coalesce(sum(bytes) FILTER (WHERE after), 0) <= greatest($11::bigint, sum(bytes) FILTER (WHERE before))
+        FROM (
+            SELECT octet_length(key) + octet_length(value::text), true, NOT (key = ANY($2::text[]) OR $3::jsonb ? key)
+            FROM jsonb_each(data)
+            UNION ALL
+            SELECT octet_length(key) + octet_length(value::text), false, true
+            FROM jsonb_each($3::jsonb)
+        ) AS entry (bytes, before, after)))
 `
 
 type CycleSessionParams struct {
@@ -68,11 +132,15 @@ type CycleSessionParams struct {
 	UserID       *string
 	UserAgent    *string
 	OldTokenHash []byte
+	ExpectAbsent []string
+	Expect       []byte
+	MaxSize      int64
 }
 
 // CycleSession moves a live session to a new hash, with the same per-key
-// write as UpdateSession, in one statement. It affects no row when the
-// session under old_token_hash is missing or expired.
+// write and the same conditions as UpdateSession, in one statement. It
+// affects no row when the session under old_token_hash is missing or
+// expired, or when the conditions do not hold.
 func (q *Queries) CycleSession(ctx context.Context, arg CycleSessionParams) (int64, error) {
 	result, err := q.db.Exec(ctx, cycleSession,
 		arg.NewTokenHash,
@@ -83,6 +151,9 @@ func (q *Queries) CycleSession(ctx context.Context, arg CycleSessionParams) (int
 		arg.UserID,
 		arg.UserAgent,
 		arg.OldTokenHash,
+		arg.ExpectAbsent,
+		arg.Expect,
+		arg.MaxSize,
 	)
 	if err != nil {
 		return 0, err
@@ -198,22 +269,59 @@ SET data = (data - $1::text[]) || $2::jsonb,
     user_agent = coalesce($6, user_agent),
     updated_at = now()
 WHERE token_hash = $7 AND expires_at > now()
+    AND (SELECT count(*) FROM unnest($8::text[]) AS absent (key)
+        WHERE data ? absent.key) = 0
+    AND (SELECT count(*) FROM jsonb_each($9::jsonb) AS expected
+        WHERE data -> expected.key IS DISTINCT FROM expected.value) = 0
+    AND ($10::bigint <= 0 OR (
+        SELECT coalesce(sum(bytes) FILTER (WHERE after), 0) <= greatest($10::bigint, sum(bytes) FILTER (WHERE before))
+        FROM (
+            SELECT octet_length(key) + octet_length(value::text), true, NOT (key = ANY($1::text[]) OR $2::jsonb ? key)
+            FROM jsonb_each(data)
+            UNION ALL
+            SELECT octet_length(key) + octet_length(value::text), false, true
+            FROM jsonb_each($2::jsonb)
+        ) AS entry (bytes, before, after)))
 `
 
 type UpdateSessionParams struct {
-	Deleted   []string
-	Changed   []byte
-	ExpiresAt time.Time
-	SetUser   bool
-	UserID    *string
-	UserAgent *string
-	TokenHash []byte
+	Deleted      []string
+	Changed      []byte
+	ExpiresAt    time.Time
+	SetUser      bool
+	UserID       *string
+	UserAgent    *string
+	TokenHash    []byte
+	ExpectAbsent []string
+	Expect       []byte
+	MaxSize      int64
 }
 
 // UpdateSession is a per-key write: keys named in deleted go, keys in
 // changed are set, and every other key stays as it is. It affects no row
-// when the session is missing or expired. The user binding changes only
+// when the session is missing or expired, or when its two conditions do
+// not hold (ChangeRefusal tells which). The user binding changes only
 // when set_user is true, and the user agent only when one is given.
+//
+// The conditions: no key of expect_absent may be present, and each key of
+// the object expect must hold its value, compared as jsonb; and, when
+// max_size is positive, the data after the write must fit in max_size or
+// be no larger than before. Sizes count as Load returns the data: each
+// key's bytes plus its value's jsonb text. Before counts every stored
+// entry; after, those that neither deleted nor changed replaces, and every
+// entry of changed; so the stored data is read once, and the new data is
+// not built twice.
+//
+// The conditions sit in the WHERE clause, on the row being written, so
+// that under READ COMMITTED a concurrent write to the row makes PostgreSQL
+// check them again on its newest version: reading the row first, in a
+// query or a subquery, would check a version the write may not apply to.
+// Each is a scalar subquery over the row's data, which PostgreSQL runs
+// again on that newest version; a NOT EXISTS would become an anti join,
+// which it does not run again, and concurrent compare-and-sets would lose
+// updates. Each entry's bytes are computed in its own branch of the UNION:
+// from a LATERAL subquery, PostgreSQL would compute them once per sum.
+// CycleSession and ChangeRefusal spell the conditions the same way.
 func (q *Queries) UpdateSession(ctx context.Context, arg UpdateSessionParams) (int64, error) {
 	result, err := q.db.Exec(ctx, updateSession,
 		arg.Deleted,
@@ -223,6 +331,9 @@ func (q *Queries) UpdateSession(ctx context.Context, arg UpdateSessionParams) (i
 		arg.UserID,
 		arg.UserAgent,
 		arg.TokenHash,
+		arg.ExpectAbsent,
+		arg.Expect,
+		arg.MaxSize,
 	)
 	if err != nil {
 		return 0, err
