@@ -25,6 +25,7 @@ require (
 	github.com/jackc/puddle/v2 v2.2.3 // indirect
 	github.com/jinzhu/inflection v1.0.0 // indirect
 	github.com/jinzhu/now v1.1.5 // indirect
+	github.com/sessiongen/sessiongen/runtime/cachestore v0.0.0
 	go.uber.org/atomic v1.11.0 // indirect
 	golang.org/x/sync v0.22.0 // indirect
 	golang.org/x/sys v0.30.0 // indirect
@@ -33,3 +34,5 @@ require (
 )
 
 tool github.com/sessiongen/sessiongen/cmd/sessiongen
+
+replace github.com/sessiongen/sessiongen/runtime/cachestore => ../runtime/cachestore
