@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -187,4 +188,36 @@ func indexRun(lines, run []string) int {
 		}
 	}
 	return -1
+}
+
+// testRef matches the tests SECURITY.md names as proof: `TestX`, `FuzzX`,
+// `ExampleX`, or `storetest/Name` for a check of the conformance suite.
+var testRef = regexp.MustCompile("`((?:Test|Fuzz|Example)\\w+|storetest/\\w+)`")
+
+// TestSecurityNamesExistingTests checks that every test SECURITY.md names
+// as the proof of a guarantee exists, so a renamed or deleted test cannot
+// leave a claim without its proof.
+func TestSecurityNamesExistingTests(t *testing.T) {
+	src, err := os.ReadFile("../SECURITY.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var code strings.Builder
+	for _, lines := range goSources(t) {
+		code.WriteString(strings.Join(lines, "\n"))
+	}
+	all := code.String()
+	refs := testRef.FindAllStringSubmatch(string(src), -1)
+	if len(refs) < 20 {
+		t.Fatalf("SECURITY.md names %d tests: the pattern reads the wrong file?", len(refs))
+	}
+	for _, m := range refs {
+		name, decl := m[1], "func "+m[1]+"("
+		if check, ok := strings.CutPrefix(name, "storetest/"); ok {
+			decl = `{"` + check + `"`
+		}
+		if !strings.Contains(all, decl) {
+			t.Errorf("SECURITY.md names %s, which no test declares", name)
+		}
+	}
 }
