@@ -221,3 +221,32 @@ func TestSecurityNamesExistingTests(t *testing.T) {
 		}
 	}
 }
+
+// schemaURL is where editors find the JSON Schema of sessions.yaml: its raw
+// copy on the main branch.
+const schemaURL = "https://raw.githubusercontent.com/sessiongen/sessiongen/main/schema/sessions.schema.json"
+
+// TestReadmeSchemaLinesPointAtTheStableURL checks that every $schema=
+// comment of the README's code blocks points at schemaURL, whose file
+// exists.
+func TestReadmeSchemaLinesPointAtTheStableURL(t *testing.T) {
+	if _, err := os.Stat("../" + strings.TrimPrefix(schemaURL, "https://raw.githubusercontent.com/sessiongen/sessiongen/main/")); err != nil {
+		t.Fatalf("the schema the URL names: %v", err)
+	}
+	n := 0
+	for _, b := range readmeBlocks(t) {
+		for i, line := range strings.Split(b.body, "\n") {
+			_, url, ok := strings.Cut(line, "$schema=")
+			if !ok {
+				continue
+			}
+			n++
+			if url = strings.TrimSpace(url); url != schemaURL {
+				t.Errorf("README.md:%d: $schema=%s, want %s", b.line+1+i, url, schemaURL)
+			}
+		}
+	}
+	if n == 0 {
+		t.Error("the README shows no $schema= line")
+	}
+}
