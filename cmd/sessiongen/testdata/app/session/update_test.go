@@ -1,7 +1,6 @@
 package session_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -18,68 +17,10 @@ import (
 	"github.com/sessiongen/sessiongen/runtime"
 )
 
-// casStore is a store that checks a Change's Expect itself, under one lock
-// for all its writes, before handing the change to the store it wraps: the
-// compare-and-set that memstore and pgstore implement in their own write.
-// It lets the update tests check the generated UpdateX methods whatever the
-// wrapped store does with Expect.
-type casStore struct {
-	runtime.Store
-	mu sync.Mutex
-}
-
-// Update applies c if its Expect holds.
-func (s *casStore) Update(ctx context.Context, h runtime.TokenHash, c runtime.Change) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.check(ctx, h, c); err != nil {
-		return err
-	}
-	return s.Store.Update(ctx, h, c)
-}
-
-// Cycle applies c, moving the session to to, if its Expect holds.
-func (s *casStore) Cycle(ctx context.Context, from, to runtime.TokenHash, c runtime.Change) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.check(ctx, from, c); err != nil {
-		return err
-	}
-	return s.Store.Cycle(ctx, from, to, c)
-}
-
-// check returns runtime.ErrConflict when a key c expects no longer holds
-// the expected value (compared as JSON), or is present when c expects it
-// absent.
-func (s *casStore) check(ctx context.Context, h runtime.TokenHash, c runtime.Change) error {
-	if len(c.Expect) == 0 {
-		return nil
-	}
-	rec, err := s.Store.Load(ctx, h)
-	if err != nil {
-		return err
-	}
-	for k, want := range c.Expect {
-		got, ok := rec.Data[k]
-		if ok != (want != nil) || ok && !sameJSON(got, want) {
-			return runtime.ErrConflict
-		}
-	}
-	return nil
-}
-
 // sameJSON reports whether a and b encode the same JSON value.
 func sameJSON(a, b json.RawMessage) bool {
 	var x, y any
 	return json.Unmarshal(a, &x) == nil && json.Unmarshal(b, &y) == nil && reflect.DeepEqual(x, y)
-}
-
-// updateStores returns the stores of the update tests: those of stores,
-// and memstore behind casStore.
-func updateStores(t *testing.T) map[string]runtime.Store {
-	s := stores(t)
-	s["memstore behind casStore"] = &casStore{Store: s["memstore"]}
-	return s
 }
 
 // updateServer serves the routes of one update test over store, and
@@ -129,7 +70,7 @@ func tryFetch(c *http.Client, url string) error {
 // hold: the zero value, or the default, a new copy of a composite one on
 // each call, and that the result is stored.
 func TestUpdateAbsent(t *testing.T) {
-	for name, store := range updateStores(t) {
+	for name, store := range stores(t) {
 		t.Run(name, func(t *testing.T) {
 			c, url := updateServer(t, store, map[string]http.HandlerFunc{
 				"/update": func(w http.ResponseWriter, r *http.Request) {
@@ -202,7 +143,7 @@ func TestUpdateAbsent(t *testing.T) {
 // changing fn's argument or result reaches the session only through what
 // fn returns, and that nothing reaches the store before the save.
 func TestUpdateSet(t *testing.T) {
-	for name, store := range updateStores(t) {
+	for name, store := range stores(t) {
 		t.Run(name, func(t *testing.T) {
 			c, url := updateServer(t, store, map[string]http.HandlerFunc{
 				"/set": func(w http.ResponseWriter, r *http.Request) {
@@ -272,7 +213,7 @@ func TestUpdateSet(t *testing.T) {
 // overwrite each other and this test fails.
 func TestUpdateConcurrentRequests(t *testing.T) {
 	const n = 50
-	for name, store := range updateStores(t) {
+	for name, store := range stores(t) {
 		t.Run(name, func(t *testing.T) {
 			loaded := newBarrier(t, n)
 			c, url := updateServer(t, store, map[string]http.HandlerFunc{
