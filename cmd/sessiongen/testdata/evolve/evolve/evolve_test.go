@@ -50,7 +50,6 @@ func stores(t *testing.T) map[string]runtime.Store {
 	return s
 }
 
-
 // routes serves the old release's accessors under /before/ and the new
 // release's under /after/, as two deploys sharing one store would.
 func routes(t *testing.T) *http.ServeMux {
