@@ -11,40 +11,20 @@ import (
 	"github.com/sessiongen/sessiongen/examples/internal/webtest"
 	"github.com/sessiongen/sessiongen/examples/session"
 	"github.com/sessiongen/sessiongen/runtime"
-	"github.com/sessiongen/sessiongen/runtime/memstore"
 )
 
-func newManager(t *testing.T) *runtime.Manager {
-	t.Helper()
-	mgr, err := runtime.NewManager(memstore.New())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return mgr
-}
-
-// TestSessionPersists visits the app as one browser: the visit count and
-// the cart carry over from request to request, and a second browser has a
-// session of its own.
+// TestSessionPersists visits the app as one browser, then another.
 func TestSessionPersists(t *testing.T) {
-	b := webtest.New(t, newRouter(newManager(t)))
-	resp := b.Get("/", http.StatusOK, "visit 1\n")
-	if !webtest.SetCookieHeader(resp, runtime.DefaultCookieName) {
-		t.Fatal("the first visit set no session cookie")
-	}
-	b.Get("/", http.StatusOK, "visit 2\n")
-	b.Post("/cart/tea", http.StatusOK, "cart: tea\n")
-	b.Post("/cart/jam", http.StatusOK, "cart: tea, jam\n")
-	b.Get("/", http.StatusOK, "visit 3\n")
-	b.Another().Get("/", http.StatusOK, "visit 1\n")
-	b.Get("/", http.StatusOK, "visit 4\n")
+	mgr, _ := webtest.NewManager(t)
+	webtest.VisitAndShop(t, newRouter(mgr))
 }
 
 // TestReturnedErrors checks the errors handlers return: a 5xx saves
 // nothing of what the handler changed, a 4xx saves it, and both reach the
 // browser as Echo's error page.
 func TestReturnedErrors(t *testing.T) {
-	e := newRouter(newManager(t))
+	mgr, _ := webtest.NewManager(t)
+	e := newRouter(mgr)
 	e.GET("/fail", func(c echo.Context) error {
 		sess := session.From(c.Request())
 		sess.SetVisits(sess.Visits() + 100)
@@ -74,7 +54,7 @@ func noSession(c echo.Context) error {
 // TestRouteLevelMiddleware puts the session middleware on one route only:
 // that route keeps its session, the other has none and sets no cookie.
 func TestRouteLevelMiddleware(t *testing.T) {
-	mgr := newManager(t)
+	mgr, _ := webtest.NewManager(t)
 	e := echo.New()
 	e.GET("/", visit, echo.WrapMiddleware(mgr.Middleware), writeErrors)
 	e.GET("/healthz", noSession)

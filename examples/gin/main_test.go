@@ -21,29 +21,10 @@ func TestMain(m *testing.M) {
 	m.Run()
 }
 
-func newManager(t *testing.T) (*runtime.Manager, *memstore.Store) {
-	t.Helper()
-	store := memstore.New()
-	mgr, err := runtime.NewManager(store)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return mgr, store
-}
-
-// TestSessionPersists visits the app as one browser: the visit count and
-// the cart carry over from request to request, and a second browser has a
-// session of its own.
+// TestSessionPersists visits the app as one browser, then another.
 func TestSessionPersists(t *testing.T) {
-	mgr, _ := newManager(t)
-	b := webtest.New(t, newRouter(mgr))
-	b.Get("/", http.StatusOK, "visit 1\n")
-	b.Get("/", http.StatusOK, "visit 2\n")
-	b.Post("/cart/tea", http.StatusOK, "cart: tea\n")
-	b.Post("/cart/jam", http.StatusOK, "cart: tea, jam\n")
-	b.Get("/", http.StatusOK, "visit 3\n")
-	b.Another().Get("/", http.StatusOK, "visit 1\n")
-	b.Get("/", http.StatusOK, "visit 4\n")
+	mgr, _ := webtest.NewManager(t)
+	webtest.VisitAndShop(t, newRouter(mgr))
 }
 
 // storedVisits returns the visits the store holds for the browser's
@@ -70,7 +51,7 @@ func storedVisits(t *testing.T, b *webtest.Browser, store *memstore.Store) strin
 // the session cookie, and that the session is stored by the time the
 // response arrives.
 func TestCookieWithBody(t *testing.T) {
-	mgr, store := newManager(t)
+	mgr, store := webtest.NewManager(t)
 	r := newRouter(mgr)
 	r.POST("/late", func(c *gin.Context) {
 		c.Status(http.StatusCreated)
@@ -103,7 +84,7 @@ func TestCookieWithBody(t *testing.T) {
 // status of a response without a body, and of a panic: for a 5xx it saves
 // nothing the handler changed.
 func TestServerErrorNotSaved(t *testing.T) {
-	mgr, _ := newManager(t)
+	mgr, _ := webtest.NewManager(t)
 	r := newRouter(mgr)
 	r.GET("/fail", func(c *gin.Context) {
 		sess := session.From(c.Request)
@@ -126,7 +107,7 @@ func TestServerErrorNotSaved(t *testing.T) {
 // changing a stored session: the change is saved when the handler returns,
 // as it needs no new cookie.
 func TestHijack(t *testing.T) {
-	mgr, _ := newManager(t)
+	mgr, _ := webtest.NewManager(t)
 	r := newRouter(mgr)
 	r.GET("/hijack", func(c *gin.Context) {
 		sess := session.From(c.Request)
@@ -165,7 +146,7 @@ func noSession(c *gin.Context) {
 // a group: they keep their session, the other route has none and sets no
 // cookie.
 func TestRouteLevelMiddleware(t *testing.T) {
-	mgr, _ := newManager(t)
+	mgr, _ := webtest.NewManager(t)
 	r := gin.New()
 	r.GET("/", sessions(mgr), visit)
 	shop := r.Group("/shop", sessions(mgr))

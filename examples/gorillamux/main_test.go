@@ -10,33 +10,12 @@ import (
 	"github.com/sessiongen/sessiongen/examples/internal/webtest"
 	"github.com/sessiongen/sessiongen/examples/session"
 	"github.com/sessiongen/sessiongen/runtime"
-	"github.com/sessiongen/sessiongen/runtime/memstore"
 )
 
-func newManager(t *testing.T) *runtime.Manager {
-	t.Helper()
-	mgr, err := runtime.NewManager(memstore.New())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return mgr
-}
-
-// TestSessionPersists visits the app as one browser: the visit count and
-// the cart carry over from request to request, and a second browser has a
-// session of its own.
+// TestSessionPersists visits the app as one browser, then another.
 func TestSessionPersists(t *testing.T) {
-	b := webtest.New(t, newRouter(newManager(t)))
-	resp := b.Get("/", http.StatusOK, "visit 1\n")
-	if !webtest.SetCookieHeader(resp, runtime.DefaultCookieName) {
-		t.Fatal("the first visit set no session cookie")
-	}
-	b.Get("/", http.StatusOK, "visit 2\n")
-	b.Post("/cart/tea", http.StatusOK, "cart: tea\n")
-	b.Post("/cart/jam", http.StatusOK, "cart: tea, jam\n")
-	b.Get("/", http.StatusOK, "visit 3\n")
-	b.Another().Get("/", http.StatusOK, "visit 1\n")
-	b.Get("/", http.StatusOK, "visit 4\n")
+	mgr, _ := webtest.NewManager(t)
+	webtest.VisitAndShop(t, newRouter(mgr))
 }
 
 // noSession reports whether the request has a session.
@@ -49,7 +28,7 @@ func noSession(w http.ResponseWriter, r *http.Request) {
 // only: its routes keep their session, the others have none and set no
 // cookie.
 func TestRouteLevelMiddleware(t *testing.T) {
-	mgr := newManager(t)
+	mgr, _ := webtest.NewManager(t)
 	r := mux.NewRouter()
 	r.HandleFunc("/healthz", noSession)
 	shop := r.PathPrefix("/shop").Subrouter()

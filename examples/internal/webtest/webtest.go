@@ -9,7 +9,41 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"testing"
+
+	"github.com/sessiongen/sessiongen/runtime"
+	"github.com/sessiongen/sessiongen/runtime/memstore"
 )
+
+// NewManager returns a Manager over a new memstore, and the store.
+func NewManager(t testing.TB) (*runtime.Manager, *memstore.Store) {
+	t.Helper()
+	store := memstore.New()
+	mgr, err := runtime.NewManager(store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mgr, store
+}
+
+// VisitAndShop visits an example app served by h, as every router's test
+// does: GET / counts visits and POST /cart/{item} adds to the cart. The
+// first visit sets the session cookie, the count and the cart carry over
+// from request to request, and a second browser has a session of its own.
+func VisitAndShop(t testing.TB, h http.Handler) {
+	t.Helper()
+	b := New(t, h)
+	resp := b.Get("/", http.StatusOK, "visit 1\n")
+	if !SetCookieHeader(resp, runtime.DefaultCookieName) {
+		t.Fatal("the first visit set no session cookie")
+	}
+	b.Get("/", http.StatusOK, "visit 2\n")
+	b.Post("/cart/tea", http.StatusOK, "cart: tea\n")
+	b.Post("/cart/jam", http.StatusOK, "cart: tea, jam\n")
+	b.Get("/", http.StatusOK, "visit 3\n")
+
+	b.Another().Get("/", http.StatusOK, "visit 1\n")
+	b.Get("/", http.StatusOK, "visit 4\n")
+}
 
 // Browser is an HTTP client with a cookie jar, visiting one test server.
 type Browser struct {
@@ -20,8 +54,8 @@ type Browser struct {
 }
 
 // New serves h until the test ends and returns a Browser visiting it. The
-// server speaks HTTPS because the session cookie is Secure by default, and
-// a cookie jar, like a browser, sends a Secure cookie only over HTTPS.
+// server speaks HTTPS, as in production, where the session cookie is
+// Secure (the default).
 func New(t testing.TB, h http.Handler) *Browser {
 	t.Helper()
 	srv := httptest.NewTLSServer(h)
