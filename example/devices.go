@@ -28,8 +28,7 @@ func (s *shop) devicesPage(w http.ResponseWriter, r *http.Request) {
 	}
 	infos, err := s.devices.UserSessions(r.Context(), user)
 	if err != nil {
-		s.log.Error("list devices", "error", err)
-		http.Error(w, "Your devices cannot be listed right now.", http.StatusServiceUnavailable)
+		s.unavailable(w, "list devices", err, "Your devices cannot be listed right now.")
 		return
 	}
 	current, _ := runtime.FromRequest(r).Hash()
@@ -54,13 +53,12 @@ func (s *shop) signOutOthers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	current, _ := runtime.FromRequest(r).Hash()
-	n, err := s.devices.DeleteUserSessions(r.Context(), user, current)
+	deleted, err := s.devices.DeleteUserSessions(r.Context(), user, current)
 	if err != nil {
-		s.log.Error("sign out other devices", "error", err)
-		http.Error(w, "Your other devices cannot be signed out right now.", http.StatusServiceUnavailable)
+		s.unavailable(w, "sign out other devices", err, "Your other devices cannot be signed out right now.")
 		return
 	}
-	back(w, r, sess, signedOut(n, "other device"), "/devices")
+	back(w, r, sess, signedOut(len(deleted), "other device"), "/devices")
 }
 
 // signOutEverywhere ends every session of the signed-in user, this one
@@ -71,20 +69,27 @@ func (s *shop) signOutEverywhere(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	n, err := s.devices.DeleteUserSessions(r.Context(), user)
+	var none runtime.TokenHash // keep no session, not even this one
+	deleted, err := s.devices.DeleteUserSessions(r.Context(), user, none)
 	if err != nil {
-		s.log.Error("sign out everywhere", "error", err)
-		http.Error(w, "You cannot be signed out everywhere right now.", http.StatusServiceUnavailable)
+		s.unavailable(w, "sign out everywhere", err, "You cannot be signed out everywhere right now.")
 		return
 	}
 	sess.Flush()
-	back(w, r, sess, signedOut(n, "device"), "/")
+	back(w, r, sess, signedOut(len(deleted), "device"), "/")
+}
+
+// unavailable logs the store's err, of the step what, and tells the user
+// text: the step cannot be done right now.
+func (s *shop) unavailable(w http.ResponseWriter, what string, err error, text string) {
+	s.log.Error(what, "error", err)
+	http.Error(w, text, http.StatusServiceUnavailable)
 }
 
 // signedOut says how many devices were signed out.
-func signedOut(n int64, noun string) string {
+func signedOut(n int, noun string) string {
 	if n == 1 {
 		return "Signed out 1 " + noun + "."
 	}
-	return "Signed out " + strconv.FormatInt(n, 10) + " " + noun + "s."
+	return "Signed out " + strconv.Itoa(n) + " " + noun + "s."
 }

@@ -108,7 +108,7 @@ func run(ctx context.Context, args []string, databaseURL string, stdout, stderr 
 
 // openStore returns the store to keep sessions in: PostgreSQL when
 // databaseURL is set (migrated on start), memory otherwise.
-func openStore(ctx context.Context, databaseURL string) (store, string, func(), error) {
+func openStore(ctx context.Context, databaseURL string) (runtime.AdminStore, string, func(), error) {
 	if databaseURL == "" {
 		return memstore.New(), "memory", func() {}, nil
 	}

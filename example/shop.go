@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"embed"
 	"fmt"
 	"html/template"
@@ -28,34 +27,19 @@ var accounts = map[string]string{"alice": "wonderland", "bob": "builder"}
 // adminUser is the one account that may open the session admin at /admin/.
 const adminUser = "alice"
 
-// devices is what the "your devices" page needs of the session store:
-// a user's live sessions, and ending all of them but one. Both
-// memstore.Store and pgstore.Store have it.
-type devices interface {
-	UserSessions(ctx context.Context, userID string) ([]runtime.SessionInfo, error)
-	DeleteUserSessions(ctx context.Context, userID string, keep ...runtime.TokenHash) (int64, error)
-}
-
-// store is what the shop needs of its session store: the manager's
-// runtime.Store, the admin page's admin.Store and the devices page's
-// devices.
-type store interface {
-	runtime.Store
-	admin.Store
-	devices
-}
-
 // shop serves the example's pages. Every handler reaches the session
 // through the generated accessors only.
 type shop struct {
 	pages   map[string]*template.Template
 	log     *slog.Logger
-	devices devices
+	devices runtime.UserStore // for the "your devices" page
 	admin   *admin.Handler
 }
 
-// newShop returns the shop, keeping sessions in st.
-func newShop(log *slog.Logger, st store) (*shop, error) {
+// newShop returns the shop, keeping sessions in st: one store serves the
+// manager, the admin page, the janitor and the devices page, as
+// memstore.Store and pgstore.Store both can.
+func newShop(log *slog.Logger, st runtime.AdminStore) (*shop, error) {
 	s := &shop{pages: map[string]*template.Template{}, log: log, devices: st}
 	for _, name := range []string{"home", "cart", "signin", "devices"} {
 		s.pages[name] = template.Must(template.New("layout.html").Funcs(template.FuncMap{

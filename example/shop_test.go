@@ -29,7 +29,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 type browser struct {
 	t      *testing.T
 	srv    *httptest.Server
-	store  store
+	store  runtime.AdminStore
 	client *http.Client
 	ua     string // the User-Agent it sends, when not ""
 }
@@ -44,7 +44,7 @@ func forEachStore(t *testing.T, f func(t *testing.T, b *browser)) {
 	}
 }
 
-func newStore(t *testing.T, kind string) store {
+func newStore(t *testing.T, kind string) runtime.AdminStore {
 	if kind == "memstore" {
 		return memstore.New()
 	}
@@ -55,7 +55,7 @@ func newStore(t *testing.T, kind string) store {
 	return pgstore.New(pool)
 }
 
-func newBrowser(t *testing.T, st store) *browser {
+func newBrowser(t *testing.T, st runtime.AdminStore) *browser {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	shop, err := newShop(log, st)
 	if err != nil {

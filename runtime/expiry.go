@@ -2,8 +2,8 @@ package runtime
 
 import "time"
 
-// expiryKey is the reserved key under which a session's own expiry, set
-// with Session.SetExpiry, is stored.
+// expiryKey is the reserved key (ReservedKeys) under which a session's own
+// expiry, set with Session.SetExpiry, is stored.
 const expiryKey = "_expiry"
 
 type expiryKind uint8

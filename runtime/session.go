@@ -13,8 +13,8 @@ import (
 	"unicode/utf8"
 )
 
-// testCookieKey and testCookieValue mark a session whose cookie came back,
-// as Django's set_test_cookie does.
+// testCookieKey (a reserved key, see ReservedKeys) and testCookieValue mark
+// a session whose cookie came back, as Django's set_test_cookie does.
 const (
 	testCookieKey   = "_testcookie"
 	testCookieValue = "worked"

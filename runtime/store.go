@@ -126,3 +126,86 @@ type Store interface {
 	// an error.
 	Delete(ctx context.Context, h TokenHash) error
 }
+
+// DefaultBatchSize is the batch size of a store's batched deletions
+// (ExpiredDeleter, KeyDeleter) when they are given a batch size of zero or
+// less. That is the one rule for batch sizes in every package of
+// sessiongen: zero or less means DefaultBatchSize, never "all at once".
+const DefaultBatchSize = 1000
+
+// UserStore is the ability of a store to list and delete the sessions
+// bound to a user by Session.SignIn: what a "your devices" page, "sign out
+// other devices" and "sign out everywhere" need. *pgstore.Store,
+// *memstore.Store and *cachestore.Store implement it; cachestore's fails,
+// wrapping errors.ErrUnsupported, when the store it wraps does not.
+// Package runtime/storetest checks it.
+type UserStore interface {
+	// UserSessions returns the live sessions bound to userID, most
+	// recently saved first; none for the userID "".
+	UserSessions(ctx context.Context, userID string) ([]SessionInfo, error)
+	// DeleteUserSessions deletes every session bound to userID, live or
+	// expired, except the one under keep (the current one, for "sign out
+	// other devices"), or none when keep is the zero TokenHash ("sign out
+	// everywhere"), and returns the hashes of the sessions it deleted, so
+	// that a cache in front can forget exactly those; how many it deleted
+	// is their number. It deletes nothing for the userID "".
+	DeleteUserSessions(ctx context.Context, userID string, keep TokenHash) ([]TokenHash, error)
+}
+
+// ExpiredDeleter is the ability of a store to delete its expired sessions
+// in bounded batches: what package runtime/janitor runs, `sessiongen
+// clearsessions` calls, and the admin page's "delete all expired" button
+// presses. *pgstore.Store, *memstore.Store and *cachestore.Store implement
+// it; cachestore's fails, wrapping errors.ErrUnsupported, when the store it
+// wraps does not. Package runtime/storetest checks it.
+type ExpiredDeleter interface {
+	// DeleteExpired removes every expired session, at most batchSize in
+	// one statement or one hold of a lock (DefaultBatchSize when
+	// batchSize <= 0), and returns how many it removed. It stops at the
+	// first error, returning how many it had removed by then.
+	DeleteExpired(ctx context.Context, batchSize int) (int64, error)
+}
+
+// KeyDeleter is the ability of a store to remove one key from the data of
+// every stored session, as after a key is removed from sessions.yaml
+// (`sessiongen dropkey`). *pgstore.Store and *memstore.Store implement it.
+// Package runtime/storetest checks it.
+type KeyDeleter interface {
+	// DeleteKey removes key from the data of every stored session, live
+	// or expired, looking at most batchSize sessions in one statement or
+	// one hold of a lock (DefaultBatchSize when batchSize <= 0), and
+	// returns how many sessions held it. A session's expiry and last-save
+	// time are not changed. It stops at the first error, returning how
+	// many it had changed by then.
+	DeleteKey(ctx context.Context, key string, batchSize int) (int64, error)
+}
+
+// Lister is the ability of a store to page through every stored session,
+// live or expired, and to show one with its data: what the admin page
+// (package runtime/admin) reads. *pgstore.Store, *memstore.Store and
+// *cachestore.Store implement it; cachestore's fails, wrapping
+// errors.ErrUnsupported, when the store it wraps does not.
+type Lister interface {
+	// ListSessions returns at most limit stored sessions, live or
+	// expired, newest first, after skipping offset of them, and how many
+	// there are in all; only those bound to userID when it is not "". It
+	// fails when offset < 0 or limit <= 0.
+	ListSessions(ctx context.Context, userID string, offset, limit int) ([]SessionInfo, int64, error)
+	// FindSession returns the session stored under h, live or expired,
+	// with its data, or ErrNotFound. Unlike Load, it shows expired
+	// sessions not deleted yet.
+	FindSession(ctx context.Context, h TokenHash) (Record, error)
+}
+
+// AdminStore is a Store with every ability the admin page (package
+// runtime/admin) uses: a store that can serve the manager, the admin page,
+// the janitor and a "your devices" page at once, so that an application
+// that hands one store to all of them names this type and declares no
+// interface of its own. *pgstore.Store, *memstore.Store and
+// *cachestore.Store implement it.
+type AdminStore interface {
+	Store
+	UserStore
+	Lister
+	ExpiredDeleter
+}

@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/sessiongen/sessiongen/runtime"
 )
 
 // formerNames reads the renamed_from list of the key named key: the key's
@@ -11,15 +13,8 @@ import (
 // may repeat or be the key's own name; checkFormerNames compares them with
 // the other keys once all are read.
 func (r *reader) formerNames(n *yaml.Node, key string) []FormerName {
-	if !r.usable(n) {
-		return nil
-	}
-	if n.Kind != yaml.SequenceNode {
-		r.errorf(n, "renamed_from must be a list of the key's former names, newest first, such as [cart]")
-		return nil
-	}
-	if len(n.Content) == 0 {
-		r.errorf(n, "renamed_from is empty: list the key's former names, newest first, or leave it out")
+	if !r.nonEmpty(n, yaml.SequenceNode, "renamed_from must be a list of the key's former names, newest first, such as [cart]",
+		"renamed_from is empty: list the key's former names, newest first, or leave it out") {
 		return nil
 	}
 	var names []FormerName
@@ -36,7 +31,7 @@ func (r *reader) formerNames(n *yaml.Node, key string) []FormerName {
 		switch {
 		case name == key:
 			r.errorf(e, "key %q cannot be renamed from itself", key)
-		case strings.HasPrefix(name, "_"):
+		case runtime.IsReservedKey(name):
 			r.errorf(e, "former name %q is reserved: keys starting with _ belong to the runtime", name)
 		case !snakeCase.MatchString(name):
 			r.errorf(e, "former name %q is not snake_case: use lower-case words joined by _, such as cart_items", name)

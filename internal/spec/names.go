@@ -3,9 +3,9 @@ package spec
 import (
 	"fmt"
 	"regexp"
-	"strings"
 
 	"github.com/sessiongen/sessiongen/internal/api"
+	"github.com/sessiongen/sessiongen/runtime"
 	"gopkg.in/yaml.v3"
 )
 
@@ -20,7 +20,7 @@ func goName(key string) string { return api.GoName(key) }
 func (r *reader) keyName(n *yaml.Node) bool {
 	name := n.Value
 	switch {
-	case strings.HasPrefix(name, "_"):
+	case runtime.IsReservedKey(name):
 		r.errorf(n, "key %q is reserved: keys starting with _ belong to the runtime", name)
 	case !snakeCase.MatchString(name):
 		r.errorf(n, "key %q is not snake_case: use lower-case words joined by _, such as cart_items", name)
@@ -49,8 +49,8 @@ func (o owner) describe() string {
 // name, a standard interface method or another key's method.
 func (r *reader) checkNames(s *Schema) {
 	taken := map[string]owner{}
-	for _, m := range api.Lifecycle {
-		taken[m.Name] = owner{role: "the lifecycle method " + m.Name}
+	for _, name := range api.Lifecycle {
+		taken[name] = owner{role: "the lifecycle method " + name}
 	}
 	for _, name := range api.TopLevel {
 		taken[name] = owner{role: "the generated top-level " + name}

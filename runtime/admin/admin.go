@@ -1,7 +1,6 @@
 package admin
 
 import (
-	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -13,40 +12,18 @@ import (
 	"github.com/sessiongen/sessiongen/runtime"
 )
 
-// Store is what the admin page needs of a session store. Both
-// *pgstore.Store and *memstore.Store implement it.
-type Store interface {
-	// ListSessions returns at most limit stored sessions, live or
-	// expired, newest first, after skipping offset of them, and how many
-	// there are in all; only those bound to userID when it is not "".
-	ListSessions(ctx context.Context, userID string, offset, limit int) ([]runtime.SessionInfo, int64, error)
-	// FindSession returns the session stored under h, live or expired,
-	// or runtime.ErrNotFound.
-	FindSession(ctx context.Context, h runtime.TokenHash) (runtime.Record, error)
-	// Delete removes the session under h; a missing one is not an error.
-	Delete(ctx context.Context, h runtime.TokenHash) error
-	// DeleteExpired removes every expired session, at most batchSize per
-	// statement, and returns how many it removed.
-	DeleteExpired(ctx context.Context, batchSize int) (int64, error)
-	// DeleteUserSessions deletes every session bound to userID except
-	// those under keep, and returns how many it deleted.
-	DeleteUserSessions(ctx context.Context, userID string, keep ...runtime.TokenHash) (int64, error)
-}
-
 // DefaultPageSize is how many sessions a list page shows unless
 // Config.PageSize says otherwise.
 const DefaultPageSize = 50
-
-// expiredBatch is the batch size of "delete all expired".
-const expiredBatch = 1000
 
 // maxFormBytes bounds a POSTed form.
 const maxFormBytes = 16 << 10
 
 // Config configures the admin page. Store and Authorize are required.
 type Config struct {
-	// Store is where the sessions are.
-	Store Store
+	// Store is where the sessions are: *pgstore.Store, *memstore.Store
+	// and *cachestore.Store have every ability the page uses.
+	Store runtime.AdminStore
 	// Authorize reports whether a request may use the admin page. It
 	// runs first on every request; a request it refuses gets Forbidden's
 	// response and nothing else happens. There is no default: New fails
@@ -74,7 +51,7 @@ var ErrNoAuthorize = errors.New("admin: Config.Authorize is required (return tru
 
 // Handler serves the admin page. It is safe for concurrent use.
 type Handler struct {
-	store     Store
+	store     runtime.AdminStore
 	authorize func(*http.Request) bool
 	forbidden http.Handler
 	keys      map[string]runtime.KeyInfo

@@ -44,7 +44,7 @@ func TestNewRefusesAnOpenPage(t *testing.T) {
 }
 
 func TestUnauthorizedRequestsAreRefused(t *testing.T) {
-	forEachStore(t, func(t *testing.T, s store) {
+	forEachStore(t, func(t *testing.T, s runtime.AdminStore) {
 		_, h := put(t, s, seed{user: "bob"})
 		_, old := put(t, s, seed{expiresIn: -time.Hour})
 		site := newSite(t, s, admin.Config{})
@@ -100,7 +100,7 @@ func TestForbiddenHandler(t *testing.T) {
 }
 
 func TestForgedPostsAreRefused(t *testing.T) {
-	forEachStore(t, func(t *testing.T, s store) {
+	forEachStore(t, func(t *testing.T, s runtime.AdminStore) {
 		site := newSite(t, s, admin.Config{})
 		token := site.csrf()
 		otherToken := strings.Repeat("A", len(token))
@@ -210,7 +210,7 @@ func rowIDs(body string) []string {
 }
 
 func TestListPages(t *testing.T) {
-	forEachStore(t, func(t *testing.T, s store) {
+	forEachStore(t, func(t *testing.T, s runtime.AdminStore) {
 		var want []string // newest first
 		for i := range 7 {
 			sd := seed{ua: "Agent/" + string(rune('A'+i))}
@@ -261,7 +261,7 @@ func TestListPages(t *testing.T) {
 }
 
 func TestFindByToken(t *testing.T) {
-	forEachStore(t, func(t *testing.T, s store) {
+	forEachStore(t, func(t *testing.T, s runtime.AdminStore) {
 		token, h := put(t, s, seed{user: "bob"})
 		expiredToken, expired := put(t, s, seed{expiresIn: -time.Hour})
 		unknown, _ := newToken(t)
@@ -301,7 +301,7 @@ func TestFindByToken(t *testing.T) {
 }
 
 func TestFindByUser(t *testing.T) {
-	forEachStore(t, func(t *testing.T, s store) {
+	forEachStore(t, func(t *testing.T, s runtime.AdminStore) {
 		var bobs []string
 		for range 3 {
 			_, h := put(t, s, seed{user: "bob", ua: "BobBrowser"})
@@ -326,7 +326,7 @@ func TestFindByUser(t *testing.T) {
 }
 
 func TestDetail(t *testing.T) {
-	forEachStore(t, func(t *testing.T, s store) {
+	forEachStore(t, func(t *testing.T, s runtime.AdminStore) {
 		_, h := put(t, s, seed{
 			user: "bob", ua: "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0",
 			data: map[string]string{
@@ -396,7 +396,7 @@ func TestDetail(t *testing.T) {
 }
 
 func TestDeleteSession(t *testing.T) {
-	forEachStore(t, func(t *testing.T, s store) {
+	forEachStore(t, func(t *testing.T, s runtime.AdminStore) {
 		_, h := put(t, s, seed{user: "bob"})
 		_, other := put(t, s, seed{user: "bob"})
 		site := newSite(t, s, admin.Config{})
@@ -419,7 +419,7 @@ func TestDeleteSession(t *testing.T) {
 }
 
 func TestDeleteExpired(t *testing.T) {
-	forEachStore(t, func(t *testing.T, s store) {
+	forEachStore(t, func(t *testing.T, s runtime.AdminStore) {
 		var expired, live []runtime.TokenHash
 		for range 3 {
 			_, h := put(t, s, seed{expiresIn: -time.Minute})
@@ -451,7 +451,7 @@ func TestDeleteExpired(t *testing.T) {
 }
 
 func TestSignOutUser(t *testing.T) {
-	forEachStore(t, func(t *testing.T, s store) {
+	forEachStore(t, func(t *testing.T, s runtime.AdminStore) {
 		var bobs []runtime.TokenHash
 		for range 3 {
 			_, h := put(t, s, seed{user: "bob"})
@@ -483,7 +483,7 @@ func TestSignOutUser(t *testing.T) {
 
 func TestHostileContentIsEscaped(t *testing.T) {
 	const evil = `<script>alert(1)</script>`
-	forEachStore(t, func(t *testing.T, s store) {
+	forEachStore(t, func(t *testing.T, s runtime.AdminStore) {
 		_, h := put(t, s, seed{
 			user: evil, ua: `"><img src=x onerror=alert(1)>` + evil,
 			data: map[string]string{
@@ -632,7 +632,7 @@ func TestStoreFailure(t *testing.T) {
 // package's time budget.
 func TestDeleteExpiredStopsWithinItsBudget(t *testing.T) {
 	t.Cleanup(admin.SetExpiredBudget(time.Nanosecond))
-	forEachStore(t, func(t *testing.T, s store) {
+	forEachStore(t, func(t *testing.T, s runtime.AdminStore) {
 		var expired []runtime.TokenHash
 		for range 3 {
 			_, h := put(t, s, seed{expiresIn: -time.Minute})

@@ -25,19 +25,13 @@ import (
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
-// store is what the tests need: a session store the admin page can use.
-type store interface {
-	runtime.Store
-	admin.Store
-}
-
 // storeKinds are the stores every test runs against.
 var storeKinds = []string{"memstore", "pgstore"}
 
 // newStore returns an empty store of the given kind. memstore's clock
 // moves a millisecond each time it is read, so sessions created one after
 // another have distinct creation times, as in PostgreSQL.
-func newStore(t *testing.T, kind string) store {
+func newStore(t *testing.T, kind string) runtime.AdminStore {
 	t.Helper()
 	if kind == "memstore" {
 		var ticks atomic.Int64
@@ -54,7 +48,7 @@ func newStore(t *testing.T, kind string) store {
 }
 
 // forEachStore runs f as a parallel subtest against each store.
-func forEachStore(t *testing.T, f func(t *testing.T, s store)) {
+func forEachStore(t *testing.T, f func(t *testing.T, s runtime.AdminStore)) {
 	t.Helper()
 	for _, kind := range storeKinds {
 		t.Run(kind, func(t *testing.T) {
@@ -85,7 +79,7 @@ type seed struct {
 }
 
 // put stores sd under a new token and returns the token and its hash.
-func put(t *testing.T, s store, sd seed) (string, runtime.TokenHash) {
+func put(t *testing.T, s runtime.AdminStore, sd seed) (string, runtime.TokenHash) {
 	t.Helper()
 	token, h := newToken(t)
 	data := map[string]json.RawMessage{}
@@ -103,7 +97,7 @@ func put(t *testing.T, s store, sd seed) (string, runtime.TokenHash) {
 }
 
 // exists reports whether a row, live or expired, is stored under h.
-func exists(t *testing.T, s store, h runtime.TokenHash) bool {
+func exists(t *testing.T, s runtime.AdminStore, h runtime.TokenHash) bool {
 	t.Helper()
 	_, err := s.FindSession(context.Background(), h)
 	if err != nil && err != runtime.ErrNotFound {
@@ -136,7 +130,7 @@ type site struct {
 
 // newSite mounts the admin page over s under /admin/ with
 // http.StripPrefix, as an application would, and returns a staff client.
-func newSite(t *testing.T, s admin.Store, cfg admin.Config) *site {
+func newSite(t *testing.T, s runtime.AdminStore, cfg admin.Config) *site {
 	t.Helper()
 	cfg.Store = s
 	if cfg.Authorize == nil {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"slices"
-	"strings"
 
 	"github.com/sessiongen/sessiongen/runtime"
 )
@@ -35,10 +34,10 @@ func (h *Handler) describe(rec runtime.Record) (keys []keyView, unset []runtime.
 			continue
 		}
 		k := keyView{Name: name, Value: string(rec.Data[name])}
-		if strings.HasPrefix(name, "_") {
+		if runtime.IsReservedKey(name) {
 			k.Kind = "runtime"
 			k.Value = pretty(rec.Data[name])
-			k.Note = runtimeKeys[name]
+			k.Note = reservedNotes[name]
 			if k.Note == "" {
 				k.Note = "reserved for the runtime"
 			}

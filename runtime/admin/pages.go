@@ -74,11 +74,14 @@ type keyView struct {
 	Note     string // what a runtime key is for
 }
 
-// runtimeKeys describes the keys the runtime keeps in a session's data.
-var runtimeKeys = map[string]string{
-	"_expiry":     "the session's own expiry (SetExpiry)",
-	"_testcookie": "the test cookie (SetTestCookie)",
-}
+// reservedNotes says what each key the runtime keeps holds, by name.
+var reservedNotes = func() map[string]string {
+	notes := map[string]string{}
+	for _, k := range runtime.ReservedKeys() {
+		notes[k.Name] = k.Doc
+	}
+	return notes
+}()
 
 func newRow(info runtime.SessionInfo, now time.Time) row {
 	hash := info.Hash.String()
@@ -254,7 +257,7 @@ var expiredBudget = 20 * time.Second
 func (h *Handler) deleteExpired(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), expiredBudget)
 	defer cancel()
-	n, err := h.store.DeleteExpired(ctx, expiredBatch)
+	n, err := h.store.DeleteExpired(ctx, runtime.DefaultBatchSize)
 	done := "expired"
 	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) && r.Context().Err() == nil {
 		done, err = "expired-partial", nil
@@ -273,12 +276,12 @@ func (h *Handler) signOutUser(w http.ResponseWriter, r *http.Request) {
 		h.message(w, r, http.StatusBadRequest, "Bad request", "No user given.")
 		return
 	}
-	n, err := h.store.DeleteUserSessions(r.Context(), user)
+	deleted, err := h.store.DeleteUserSessions(r.Context(), user, runtime.TokenHash{})
 	if err != nil {
 		h.storeFailed(w, r, "sign out user", err)
 		return
 	}
-	redirect(w, "./?"+url.Values{"user": {user}, "done": {"signedout"}, "n": {strconv.FormatInt(n, 10)}}.Encode())
+	redirect(w, "./?"+url.Values{"user": {user}, "done": {"signedout"}, "n": {strconv.Itoa(len(deleted))}}.Encode())
 }
 
 // redirect sends the browser to to, relative to the admin page, after a

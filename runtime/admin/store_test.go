@@ -17,7 +17,7 @@ import (
 // The stores' admin methods, checked against both stores alike.
 
 func TestStoreListSessions(t *testing.T) {
-	forEachStore(t, func(t *testing.T, s store) {
+	forEachStore(t, func(t *testing.T, s runtime.AdminStore) {
 		ctx := context.Background()
 		var hashes []runtime.TokenHash // oldest first
 		for i := range 7 {
@@ -88,7 +88,7 @@ func TestStoreListSessions(t *testing.T) {
 }
 
 func TestStoreFindSession(t *testing.T) {
-	forEachStore(t, func(t *testing.T, s store) {
+	forEachStore(t, func(t *testing.T, s runtime.AdminStore) {
 		ctx := context.Background()
 		_, live := put(t, s, seed{data: map[string]string{"theme": `"dark"`}, user: "u", ua: "Firefox"})
 		_, expired := put(t, s, seed{data: map[string]string{"theme": `"light"`}, expiresIn: -time.Minute})

@@ -167,8 +167,8 @@ func TestEveryWriteInvalidates(t *testing.T) {
 			return h, nil
 		}, false},
 		{"DeleteUserSessions", func(t *testing.T, h runtime.TokenHash) (runtime.TokenHash, map[string]json.RawMessage) {
-			if n, err := s.DeleteUserSessions(ctx, user); err != nil || n != 1 {
-				t.Fatalf("DeleteUserSessions = %d, %v; want 1", n, err)
+			if hs, err := s.DeleteUserSessions(ctx, user, runtime.TokenHash{}); err != nil || len(hs) != 1 || hs[0] != h {
+				t.Fatalf("DeleteUserSessions = %v, %v; want %v", hs, err, h)
 			}
 			return h, nil
 		}, false},

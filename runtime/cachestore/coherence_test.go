@@ -160,12 +160,12 @@ func app(store *cachestore.Store) http.Handler {
 			http.Error(w, "not signed in", http.StatusBadRequest)
 			return
 		}
-		n, err := store.DeleteUserSessions(r.Context(), user)
+		deleted, err := store.DeleteUserSessions(r.Context(), user, runtime.TokenHash{})
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusServiceUnavailable)
 			return
 		}
-		writeView(w, r, n)
+		writeView(w, r, int64(len(deleted)))
 	})
 	return mux
 }

@@ -78,8 +78,11 @@
 //
 // # Other stores' extras
 //
-// UserSessions, DeleteUserSessions, DeleteExpired, ListSessions and
-// FindSession pass through to the wrapped store when it has them, so a
-// Store can back a "your devices" page, the janitor and the admin page
-// (runtime/admin); deletions invalidate the sessions they remove.
+// A Store is a runtime.AdminStore: UserSessions, DeleteUserSessions,
+// DeleteExpired, ListSessions and FindSession pass through to the wrapped
+// store when it has them (runtime.UserStore, runtime.ExpiredDeleter,
+// runtime.Lister), and fail wrapping errors.ErrUnsupported when it does
+// not, so a Store can back a "your devices" page, the janitor and the
+// admin page (runtime/admin). DeleteUserSessions invalidates exactly the
+// sessions the wrapped store reports deleted.
 package cachestore

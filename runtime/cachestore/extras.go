@@ -4,28 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/sessiongen/sessiongen/runtime"
 )
 
-// userStore is what pgstore and memstore offer for sessions bound to
-// users (storetest.UserStore).
-type userStore interface {
-	UserSessions(ctx context.Context, userID string) ([]runtime.SessionInfo, error)
-	DeleteUserSessions(ctx context.Context, userID string, keep ...runtime.TokenHash) (int64, error)
-}
-
-// expiredDeleter is what the janitor calls.
-type expiredDeleter interface {
-	DeleteExpired(ctx context.Context, batchSize int) (int64, error)
-}
-
-// lister is what the admin page reads, beside the rest.
-type lister interface {
-	ListSessions(ctx context.Context, userID string, offset, limit int) ([]runtime.SessionInfo, int64, error)
-	FindSession(ctx context.Context, h runtime.TokenHash) (runtime.Record, error)
-}
+// A Store has the abilities of runtime.AdminStore whatever it wraps; each
+// fails, wrapping errors.ErrUnsupported, when the wrapped store lacks it.
+var _ runtime.AdminStore = (*Store)(nil)
 
 // unsupported returns the error of an extra that the wrapped store lacks.
 func (s *Store) unsupported(op string) error {
@@ -36,7 +21,7 @@ func (s *Store) unsupported(op string) error {
 // store, most recently saved first. It fails, wrapping
 // errors.ErrUnsupported, if the wrapped store cannot list them.
 func (s *Store) UserSessions(ctx context.Context, userID string) ([]runtime.SessionInfo, error) {
-	us, ok := s.next.(userStore)
+	us, ok := s.next.(runtime.UserStore)
 	if !ok {
 		return nil, s.unsupported("list user sessions")
 	}
@@ -47,64 +32,35 @@ func (s *Store) UserSessions(ctx context.Context, userID string) ([]runtime.Sess
 	return infos, nil
 }
 
-// DeleteUserSessions deletes every session bound to userID except the one
-// under keep, if given, in the wrapped store, invalidates their cache
-// entries, and returns how many it deleted. It lists the user's live
-// sessions first, since a deletion does not say which sessions it removed
-// (expired ones are never served from the cache). A session bound to
-// userID by a sign-in that commits between the listing and the deletion is
-// deleted without being invalidated; if it is read into the cache in that
-// window, its entry may be served until it expires (WithMaxTTL).
-func (s *Store) DeleteUserSessions(ctx context.Context, userID string, keep ...runtime.TokenHash) (int64, error) {
-	if hd, ok := s.next.(hashDeleter); ok {
-		// The store says which sessions it deleted: exactly those are
-		// forgotten, even one a sign-in bound a moment ago.
-		hs, err := hd.DeleteUserSessionHashes(ctx, userID, keep...)
-		s.invalidate(ctx, hs...)
-		if err != nil {
-			return int64(len(hs)), fmt.Errorf("cachestore: delete user sessions: %w", err)
-		}
-		return int64(len(hs)), nil
-	}
-	us, ok := s.next.(userStore)
+// DeleteUserSessions deletes every session bound to userID, live or
+// expired, except the one under keep (none when keep is the zero
+// runtime.TokenHash), in the wrapped store, invalidates the cache entries
+// of exactly the sessions the wrapped store reports deleted, even one
+// that a sign-in bound a moment before, and returns their hashes. It fails, wrapping
+// errors.ErrUnsupported, if the wrapped store cannot delete a user's
+// sessions.
+func (s *Store) DeleteUserSessions(ctx context.Context, userID string, keep runtime.TokenHash) ([]runtime.TokenHash, error) {
+	us, ok := s.next.(runtime.UserStore)
 	if !ok {
-		return 0, s.unsupported("delete user sessions")
+		return nil, s.unsupported("delete user sessions")
 	}
-	// Without hashes from the store, forget what was listed first; a
-	// session bound between the list and the delete may stay cached until
-	// WithMaxTTL.
-	infos, err := us.UserSessions(ctx, userID)
-	if err != nil {
-		return 0, fmt.Errorf("cachestore: delete user sessions: list them: %w", err)
-	}
-	n, err := us.DeleteUserSessions(ctx, userID, keep...)
-	var hs []runtime.TokenHash
-	for _, info := range infos {
-		if !slices.Contains(keep, info.Hash) {
-			hs = append(hs, info.Hash)
-		}
-	}
+	hs, err := us.DeleteUserSessions(ctx, userID, keep)
 	s.invalidate(ctx, hs...)
 	if err != nil {
-		return n, fmt.Errorf("cachestore: delete user sessions: %w", err)
+		return hs, fmt.Errorf("cachestore: delete user sessions: %w", err)
 	}
-	return n, nil
-}
-
-// hashDeleter is a store that reports which sessions DeleteUserSessions
-// removed, as pgstore and memstore do.
-type hashDeleter interface {
-	DeleteUserSessionHashes(ctx context.Context, userID string, keep ...runtime.TokenHash) ([]runtime.TokenHash, error)
+	return hs, nil
 }
 
 // DeleteExpired removes expired sessions from the wrapped store, at most
-// batchSize per statement, and returns how many it removed. The cache
-// needs no invalidation: an entry expires with its session, and one past
-// its session's expiry is never served. It fails, wrapping
+// batchSize per statement (runtime.DefaultBatchSize when batchSize <= 0,
+// as the wrapped store applies the rule), and returns how many it removed.
+// The cache needs no invalidation: an entry expires with its session, and
+// one past its session's expiry is never served. It fails, wrapping
 // errors.ErrUnsupported, if the wrapped store cannot delete expired
 // sessions.
 func (s *Store) DeleteExpired(ctx context.Context, batchSize int) (int64, error) {
-	d, ok := s.next.(expiredDeleter)
+	d, ok := s.next.(runtime.ExpiredDeleter)
 	if !ok {
 		return 0, s.unsupported("delete expired sessions")
 	}
@@ -120,7 +76,7 @@ func (s *Store) DeleteExpired(ctx context.Context, batchSize int) (int64, error)
 // after skipping offset, and how many there are in all; only userID's when
 // it is not "".
 func (s *Store) ListSessions(ctx context.Context, userID string, offset, limit int) ([]runtime.SessionInfo, int64, error) {
-	l, ok := s.next.(lister)
+	l, ok := s.next.(runtime.Lister)
 	if !ok {
 		return nil, 0, s.unsupported("list sessions")
 	}
@@ -135,7 +91,7 @@ func (s *Store) ListSessions(ctx context.Context, userID string, offset, limit i
 // wrapped store, never from the cache: the admin page shows what is
 // stored. It returns runtime.ErrNotFound when there is none.
 func (s *Store) FindSession(ctx context.Context, h runtime.TokenHash) (runtime.Record, error) {
-	l, ok := s.next.(lister)
+	l, ok := s.next.(runtime.Lister)
 	if !ok {
 		return runtime.Record{}, s.unsupported("find session")
 	}

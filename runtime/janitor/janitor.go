@@ -1,6 +1,6 @@
 // Package janitor removes expired sessions in the background, on an
-// interval, from any store with a DeleteExpired method: pgstore's and
-// memstore's.
+// interval, from any runtime.ExpiredDeleter: *pgstore.Store,
+// *memstore.Store, and *cachestore.Store over either.
 //
 // Expired sessions already read as absent; the janitor only keeps their
 // rows from piling up. Run it in one goroutine per process (several
@@ -20,14 +20,9 @@ import (
 	"log/slog"
 	"sync"
 	"time"
-)
 
-// Deleter is a store that can delete its expired sessions in bounded
-// batches, returning how many it deleted: *pgstore.Store and
-// *memstore.Store.
-type Deleter interface {
-	DeleteExpired(ctx context.Context, batchSize int) (int64, error)
-}
+	"github.com/sessiongen/sessiongen/runtime"
+)
 
 // DefaultInterval is the interval Run and Start use when given none.
 const DefaultInterval = time.Hour
@@ -41,8 +36,8 @@ type config struct {
 // Option configures Run and Start.
 type Option func(*config)
 
-// WithBatchSize sets how many sessions each statement deletes at most; the
-// store's default when n <= 0.
+// WithBatchSize sets how many sessions each statement deletes at most;
+// runtime.DefaultBatchSize when n <= 0, the rule of every batch size.
 func WithBatchSize(n int) Option { return func(c *config) { c.batchSize = n } }
 
 // WithLogger sets where the janitor reports what it removed and what
@@ -55,7 +50,7 @@ func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l }
 // (Debug when none were); a failed run is logged at level Error and the
 // next one is tried at the next tick, so a database outage does not stop
 // the janitor.
-func Run(ctx context.Context, store Deleter, interval time.Duration, opts ...Option) {
+func Run(ctx context.Context, store runtime.ExpiredDeleter, interval time.Duration, opts ...Option) {
 	c := config{logger: slog.Default()}
 	for _, o := range opts {
 		o(&c)
@@ -76,7 +71,7 @@ func Run(ctx context.Context, store Deleter, interval time.Duration, opts ...Opt
 }
 
 // once runs one clearing and logs its outcome.
-func (c *config) once(ctx context.Context, store Deleter) {
+func (c *config) once(ctx context.Context, store runtime.ExpiredDeleter) {
 	start := time.Now()
 	n, err := store.DeleteExpired(ctx, c.batchSize)
 	elapsed := slog.Duration("duration", time.Since(start))
@@ -98,7 +93,7 @@ func (c *config) once(ctx context.Context, store Deleter) {
 // Start runs Run in a new goroutine and returns a function that stops it
 // and waits until it has returned. Cancelling ctx stops it too; the
 // returned function may be called any number of times.
-func Start(ctx context.Context, store Deleter, interval time.Duration, opts ...Option) (stop func()) {
+func Start(ctx context.Context, store runtime.ExpiredDeleter, interval time.Duration, opts ...Option) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {

@@ -45,13 +45,13 @@ func (l *logBuffer) logger() *slog.Logger {
 
 // counting is a store that counts the janitor's calls.
 type counting struct {
-	janitor.Deleter
+	runtime.ExpiredDeleter
 	calls atomic.Int64
 }
 
 func (c *counting) DeleteExpired(ctx context.Context, batchSize int) (int64, error) {
 	c.calls.Add(1)
-	return c.Deleter.DeleteExpired(ctx, batchSize)
+	return c.ExpiredDeleter.DeleteExpired(ctx, batchSize)
 }
 
 // pgStore returns a migrated PostgreSQL store of t's own and its pool.
@@ -137,7 +137,7 @@ func TestRunSurvivesStoreFailures(t *testing.T) {
 	t.Parallel()
 	store, pool := pgStore(t)
 	pool.Close() // every call fails
-	c := &counting{Deleter: store}
+	c := &counting{ExpiredDeleter: store}
 	var logs logBuffer
 	stop := janitor.Start(context.Background(), c, 10*time.Millisecond, janitor.WithLogger(logs.logger()))
 	waitFor(t, "three failed runs", func() bool { return c.calls.Load() >= 3 })
@@ -160,7 +160,7 @@ func TestStartStopWaitsAndStopsForGood(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c := &counting{Deleter: memstore.New()}
+			c := &counting{ExpiredDeleter: memstore.New()}
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			stop := janitor.Start(ctx, c, time.Millisecond, janitor.WithLogger(slog.New(slog.DiscardHandler)))
@@ -206,7 +206,7 @@ func TestDefaultInterval(t *testing.T) {
 	t.Parallel()
 	// A zero interval does not spin: it is DefaultInterval, so one run
 	// happens at once and no second one within the test.
-	c := &counting{Deleter: memstore.New()}
+	c := &counting{ExpiredDeleter: memstore.New()}
 	stop := janitor.Start(context.Background(), c, 0, janitor.WithLogger(slog.New(slog.DiscardHandler)))
 	waitFor(t, "the first run", func() bool { return c.calls.Load() == 1 })
 	time.Sleep(50 * time.Millisecond)

@@ -9,4 +9,8 @@
 // JSON, and only what PostgreSQL's jsonb keeps (runtime.CheckStorable), so
 // tests run against it show what production will do. Expired sessions behave as absent and stay in memory
 // until DeleteExpired removes them.
+//
+// Beside runtime.Store, a Store has every optional ability that package
+// runtime declares, as pgstore's does: runtime.AdminStore (runtime.UserStore,
+// runtime.Lister, runtime.ExpiredDeleter) and runtime.KeyDeleter.
 package memstore

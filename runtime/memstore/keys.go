@@ -10,11 +10,12 @@ import (
 	"github.com/sessiongen/sessiongen/runtime"
 )
 
-// DeleteKey removes key from the data of every stored session, live or
-// expired, and returns how many sessions held it. It looks at most
-// batchSize sessions under one hold of the lock (all at once if batchSize
-// <= 0), so other requests are served between batches. A session's expiry
-// and last-save time are not changed. Its signature is pgstore's.
+// DeleteKey removes key from each stored session that holds it, live or
+// expired, as runtime.KeyDeleter says, and returns how many did. It looks
+// at most batchSize sessions under one hold of the lock
+// (runtime.DefaultBatchSize when batchSize <= 0), so that other requests
+// are served between batches. Expiry and last-save times stay as they
+// were.
 func (s *Store) DeleteKey(ctx context.Context, key string, batchSize int) (int64, error) {
 	if key == "" {
 		return 0, errors.New("memstore: delete key: empty key")
@@ -22,11 +23,8 @@ func (s *Store) DeleteKey(ctx context.Context, key string, batchSize int) (int64
 	s.mu.Lock()
 	hashes := slices.Collect(maps.Keys(s.sessions))
 	s.mu.Unlock()
-	if batchSize <= 0 {
-		batchSize = max(len(hashes), 1)
-	}
 	var total int64
-	for batch := range slices.Chunk(hashes, batchSize) {
+	for batch := range slices.Chunk(hashes, batchOf(batchSize)) {
 		if err := ctx.Err(); err != nil {
 			return total, fmt.Errorf("memstore: delete key %q: %w", key, err)
 		}

@@ -44,7 +44,10 @@ func (sess session) record() runtime.Record {
 	}
 }
 
-var _ runtime.Store = (*Store)(nil)
+var (
+	_ runtime.AdminStore = (*Store)(nil)
+	_ runtime.KeyDeleter = (*Store)(nil)
+)
 
 // Option configures a Store.
 type Option func(*Store)
@@ -118,12 +121,40 @@ func (s *Store) Create(ctx context.Context, h runtime.TokenHash, rec runtime.Rec
 // runtime.ErrTooLarge, writing nothing, when c.Expect or c.MaxSize does
 // not hold.
 func (s *Store) Update(ctx context.Context, h runtime.TokenHash, c runtime.Change) error {
+	return s.change(ctx, "update session", h, c, func(next session) error {
+		s.sessions[h] = next
+		return nil
+	})
+}
+
+// Cycle moves the live session under from to to, applying c as Update
+// does, as one step. It returns runtime.ErrNotFound, runtime.ErrConflict
+// or runtime.ErrTooLarge as Update does, writing nothing, and an error
+// when a live session holds to.
+func (s *Store) Cycle(ctx context.Context, from, to runtime.TokenHash, c runtime.Change) error {
+	return s.change(ctx, "cycle session", from, c, func(next session) error {
+		if _, taken := s.live(to); taken && to != from {
+			return fmt.Errorf("memstore: cycle session: %w", errLiveSession)
+		}
+		delete(s.sessions, from)
+		s.sessions[to] = next
+		return nil
+	})
+}
+
+// change applies c to the live session under h, for the operation op of
+// Update or Cycle, and hands the result to store, which keeps it, all
+// under one hold of the lock. It returns runtime.ErrNotFound when there is
+// no live session under h, and an error wrapping runtime.ErrConflict or
+// runtime.ErrTooLarge when c.Expect or c.MaxSize does not hold, without
+// calling store.
+func (s *Store) change(ctx context.Context, op string, h runtime.TokenHash, c runtime.Change, store func(next session) error) error {
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("memstore: update session: %w", err)
+		return fmt.Errorf("memstore: %s: %w", op, err)
 	}
 	set, err := copyChange(c)
 	if err != nil {
-		return fmt.Errorf("memstore: update session: %w", err)
+		return fmt.Errorf("memstore: %s: %w", op, err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -133,40 +164,9 @@ func (s *Store) Update(ctx context.Context, h runtime.TokenHash, c runtime.Chang
 	}
 	next := apply(sess, set, c, s.now())
 	if err := admit(sess.data, next.data, c); err != nil {
-		return fmt.Errorf("memstore: update session: %w", err)
+		return fmt.Errorf("memstore: %s: %w", op, err)
 	}
-	s.sessions[h] = next
-	return nil
-}
-
-// Cycle moves the live session under from to to, applying c as Update
-// does, as one step. It returns runtime.ErrNotFound, runtime.ErrConflict
-// or runtime.ErrTooLarge as Update does, writing nothing, and an error
-// when a live session holds to.
-func (s *Store) Cycle(ctx context.Context, from, to runtime.TokenHash, c runtime.Change) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("memstore: cycle session: %w", err)
-	}
-	set, err := copyChange(c)
-	if err != nil {
-		return fmt.Errorf("memstore: cycle session: %w", err)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	sess, ok := s.live(from)
-	if !ok {
-		return runtime.ErrNotFound
-	}
-	next := apply(sess, set, c, s.now())
-	if err := admit(sess.data, next.data, c); err != nil {
-		return fmt.Errorf("memstore: cycle session: %w", err)
-	}
-	if _, taken := s.live(to); taken && to != from {
-		return fmt.Errorf("memstore: cycle session: %w", errLiveSession)
-	}
-	delete(s.sessions, from)
-	s.sessions[to] = next
-	return nil
+	return store(next)
 }
 
 // copyChange returns a copy of c.Set, as copyJSON does, after checking
@@ -191,10 +191,11 @@ func (s *Store) Delete(ctx context.Context, h runtime.TokenHash) error {
 }
 
 // DeleteExpired removes expired sessions from memory, at most batchSize
-// under one hold of the lock (all at once if batchSize <= 0), and returns
-// how many it removed. Its signature is pgstore's, so one janitor can
-// drive either store.
+// under one hold of the lock (runtime.DefaultBatchSize when batchSize <=
+// 0), so other requests are served between batches, and returns how many
+// it removed.
 func (s *Store) DeleteExpired(ctx context.Context, batchSize int) (int64, error) {
+	batchSize = batchOf(batchSize)
 	var total int64
 	for {
 		if err := ctx.Err(); err != nil {
@@ -202,24 +203,35 @@ func (s *Store) DeleteExpired(ctx context.Context, batchSize int) (int64, error)
 		}
 		n := s.deleteExpiredBatch(batchSize)
 		total += int64(n)
-		if batchSize <= 0 || n < batchSize {
+		if n < batchSize {
 			return total, nil
 		}
 	}
 }
 
+// deleteExpiredBatch removes at most batchSize expired sessions, and
+// returns how many it removed.
 func (s *Store) deleteExpiredBatch(batchSize int) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0
 	for h := range s.sessions {
-		if batchSize > 0 && n == batchSize {
+		if n == batchSize {
 			break
 		}
 		if _, ok := s.live(h); !ok {
 			delete(s.sessions, h)
 			n++
 		}
+	}
+	return n
+}
+
+// batchOf returns the batch size n stands for: runtime.DefaultBatchSize
+// when n <= 0.
+func batchOf(n int) int {
+	if n <= 0 {
+		return runtime.DefaultBatchSize
 	}
 	return n
 }

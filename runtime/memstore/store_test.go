@@ -77,6 +77,3 @@ func TestDeleteExpiredAndLen(t *testing.T) {
 		t.Errorf("Len = %d, want 3", n)
 	}
 }
-
-// Both stores offer what a "your devices" page needs.
-var _ storetest.UserStore = (*memstore.Store)(nil)

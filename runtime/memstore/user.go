@@ -36,27 +36,20 @@ func (s *Store) UserSessions(ctx context.Context, userID string) ([]runtime.Sess
 	return infos, nil
 }
 
-// DeleteUserSessions deletes every session bound to userID except those
-// under keep, and returns how many it deleted.
-func (s *Store) DeleteUserSessions(ctx context.Context, userID string, keep ...runtime.TokenHash) (int64, error) {
-	hs, err := s.DeleteUserSessionHashes(ctx, userID, keep...)
-	return int64(len(hs)), err
-}
-
-// DeleteUserSessionHashes deletes as DeleteUserSessions does and returns
-// the hashes of the sessions it deleted.
-func (s *Store) DeleteUserSessionHashes(ctx context.Context, userID string, keep ...runtime.TokenHash) ([]runtime.TokenHash, error) {
+// DeleteUserSessions deletes every session bound to userID, live or
+// expired, except the one under keep (none when keep is the zero
+// runtime.TokenHash), and returns the hashes of those it deleted. It
+// deletes nothing for the userID "".
+func (s *Store) DeleteUserSessions(ctx context.Context, userID string, keep runtime.TokenHash) ([]runtime.TokenHash, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("memstore: delete user sessions: %w", err)
 	}
-	if len(keep) > 1 {
-		return nil, fmt.Errorf("memstore: delete user sessions: keep at most one session, not %d", len(keep))
-	}
+	keeps := keep != runtime.TokenHash{}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var hs []runtime.TokenHash
 	for h, sess := range s.sessions {
-		if userID == "" || sess.userID != userID || slices.Contains(keep, h) {
+		if userID == "" || sess.userID != userID || keeps && h == keep {
 			continue
 		}
 		delete(s.sessions, h)

@@ -2,12 +2,9 @@ package pgstore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/sessiongen/sessiongen/runtime"
 	"github.com/sessiongen/sessiongen/runtime/pgstore/internal/db"
@@ -59,26 +56,7 @@ func (s *Store) ListSessions(ctx context.Context, userID string, offset, limit i
 // the admin page, not for serving requests.
 func (s *Store) FindSession(ctx context.Context, h runtime.TokenHash) (runtime.Record, error) {
 	row, err := s.q.AdminFindSession(ctx, h[:])
-	if errors.Is(err, pgx.ErrNoRows) {
-		return runtime.Record{}, runtime.ErrNotFound
-	}
-	if err != nil {
-		return runtime.Record{}, fmt.Errorf("pgstore: find session: %w", err)
-	}
-	// The decoder of Load, so that any row a request can load, however
-	// deeply its values nest, the admin page can show.
-	data, err := decodeObject(row.Data)
-	if err != nil {
-		return runtime.Record{}, fmt.Errorf("pgstore: find session: decode data: %w", err)
-	}
-	return runtime.Record{
-		Data:      data,
-		ExpiresAt: row.ExpiresAt,
-		UserID:    deref(row.UserID),
-		UserAgent: row.UserAgent,
-		CreatedAt: row.CreatedAt,
-		UpdatedAt: row.UpdatedAt,
-	}, nil
+	return record("find session", err, row.Data, row.ExpiresAt, row.UserID, row.UserAgent, row.CreatedAt, row.UpdatedAt)
 }
 
 // sessionInfo builds a runtime.SessionInfo from a row's columns.

@@ -21,10 +21,18 @@
 // wrote nothing, to tell a conflict or a session too large from one that
 // is gone.
 //
+// New and Migrate take a DBTX: usually the pool, but a pgx.Tx serves too,
+// so that a session is written, or the schema migrated, inside the
+// application's own transaction, and a single *pgx.Conn does. Neither of
+// those is safe for concurrent use; the manager's store stays on a pool.
+//
 // Expired rows stay until DeleteExpired removes them; until then they
 // behave as absent. Run DeleteExpired from a command (`sessiongen
 // clearsessions`) or on a timer (package runtime/janitor). ListSessions and
-// FindSession serve the admin page of package runtime/admin.
+// FindSession serve the admin page of package runtime/admin. A Store has
+// every optional ability that package runtime declares beside
+// runtime.Store: it is a runtime.AdminStore (runtime.UserStore,
+// runtime.Lister, runtime.ExpiredDeleter) and a runtime.KeyDeleter.
 //
 // Applications that manage their schema with another tool can apply the
 // files of package schema with it instead of calling Migrate.

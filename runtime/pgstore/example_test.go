@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/sessiongen/sessiongen/internal/pgtest"
@@ -92,10 +93,39 @@ func ExampleStore_DeleteExpired() {
 		log.Fatal(err)
 	}
 
-	n, err := store.DeleteExpired(ctx, pgstore.DefaultBatchSize)
+	n, err := store.DeleteExpired(ctx, runtime.DefaultBatchSize)
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println("deleted", n, "expired sessions")
 	// Output: deleted 1 expired sessions
+}
+
+// A Store on a pgx.Tx writes sessions in the caller's transaction, and
+// Migrate runs in it too: what they write is committed with the
+// application's own writes, or rolled back with them. Such a Store, like
+// one on a single *pgx.Conn, serves one goroutine; the manager's store is
+// on a pool.
+func ExampleNew_transaction() {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, pgtest.ExampleURL())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	h, _ := runtime.HashToken("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+
+	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+		if err := pgstore.Migrate(ctx, tx); err != nil {
+			return err
+		}
+		// ... the application's own writes in tx ...
+		return pgstore.New(tx).Create(ctx, h, runtime.Record{UserID: "alice", ExpiresAt: time.Now().Add(time.Hour)})
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	rec, err := pgstore.New(conn).Load(ctx, h)
+	fmt.Println(rec.UserID, err)
+	// Output: alice <nil>
 }

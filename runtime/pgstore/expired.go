@@ -4,22 +4,18 @@ import (
 	"context"
 	"fmt"
 	"math"
+
+	"github.com/sessiongen/sessiongen/runtime"
 )
 
-// DefaultBatchSize is the number of expired sessions DeleteExpired removes
-// per statement when given no batch size.
-const DefaultBatchSize = 1000
-
 // DeleteExpired removes every expired session and returns how many it
-// removed. It deletes at most batchSize rows per statement (DefaultBatchSize
-// if batchSize <= 0), each in a transaction of its own, so it never holds
+// removed. It deletes at most batchSize rows per statement
+// (runtime.DefaultBatchSize when batchSize <= 0), each in a transaction of
+// its own (on a DBTX that is a pgx.Tx, in the caller's), so it never holds
 // many locks for long, and several instances may run it at once. It stops
 // at the first error, returning the count deleted so far.
 func (s *Store) DeleteExpired(ctx context.Context, batchSize int) (int64, error) {
-	if batchSize <= 0 {
-		batchSize = DefaultBatchSize
-	}
-	batch := int32(min(batchSize, math.MaxInt32))
+	batch := batchOf(batchSize)
 	var total int64
 	for {
 		n, err := s.q.DeleteExpiredBatch(ctx, batch)
@@ -31,4 +27,14 @@ func (s *Store) DeleteExpired(ctx context.Context, batchSize int) (int64, error)
 			return total, nil
 		}
 	}
+}
+
+// batchOf returns the batch size of a statement for batchSize:
+// runtime.DefaultBatchSize when batchSize <= 0, and at most what an int4
+// parameter holds.
+func batchOf(batchSize int) int32 {
+	if batchSize <= 0 {
+		return runtime.DefaultBatchSize
+	}
+	return int32(min(batchSize, math.MaxInt32))
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 
 	"github.com/sessiongen/sessiongen/runtime/pgstore/internal/db"
 )
@@ -14,8 +13,9 @@ import (
 // key from sessions.yaml, to clear the values the runtime leaves alone.
 //
 // It walks the table in token-hash order, batchSize rows per statement
-// (DefaultBatchSize if batchSize <= 0), each statement a transaction of its
-// own that locks only the rows that hold key, so it never holds many locks
+// (runtime.DefaultBatchSize when batchSize <= 0), each statement a
+// transaction of its own (on a DBTX that is a pgx.Tx, in the caller's)
+// that locks only the rows that hold key, so it never holds many locks
 // for long and sessions keep being served meanwhile. A session's expiry and
 // last-save time are not changed. It stops at the first error, returning
 // the count so far; run it again to finish. A request still running code
@@ -24,10 +24,7 @@ func (s *Store) DeleteKey(ctx context.Context, key string, batchSize int) (int64
 	if key == "" {
 		return 0, errors.New("pgstore: delete key: empty key")
 	}
-	if batchSize <= 0 {
-		batchSize = DefaultBatchSize
-	}
-	batch := int32(min(batchSize, math.MaxInt32))
+	batch := batchOf(batchSize)
 	after := []byte{} // sorts before every hash
 	var total int64
 	for {

@@ -11,7 +11,6 @@ import (
 	"strconv"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/sessiongen/sessiongen/runtime/pgstore/internal/db"
 	"github.com/sessiongen/sessiongen/schema"
@@ -31,23 +30,28 @@ const bootstrapVersion = 0
 // migrationName matches a schema file's name and captures its version.
 var migrationName = regexp.MustCompile(`^(\d+)_[a-z0-9_]+\.sql$`)
 
-// Migrate brings the sessions table in pool's database (in the
+// Migrate brings the sessions table in conn's database (in the
 // connection's search_path) up to date: it applies each schema file not
 // applied yet, in order, and records it. It runs in one transaction, so it
 // applies all of them or none, and it holds an advisory lock meanwhile, so
 // several processes may call it at once at start-up. Calling it on an
 // up-to-date database changes nothing.
-func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
-	return migrate(ctx, pool, schema.FS)
+//
+// conn is usually a *pgxpool.Pool. On a pgx.Tx, Migrate runs in a
+// savepoint of that transaction: what it applied is committed or rolled
+// back with the caller's transaction, which holds the advisory lock until
+// it ends.
+func Migrate(ctx context.Context, conn DBTX) error {
+	return migrate(ctx, conn, schema.FS)
 }
 
 // migrate is Migrate with the schema files of fsys.
-func migrate(ctx context.Context, pool *pgxpool.Pool, fsys fs.FS) error {
+func migrate(ctx context.Context, conn DBTX, fsys fs.FS) error {
 	migrations, err := readMigrations(fsys)
 	if err != nil {
 		return fmt.Errorf("pgstore: migrate: %w", err)
 	}
-	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 		return apply(ctx, tx, migrations)
 	})
 	if err != nil {

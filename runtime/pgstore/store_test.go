@@ -139,6 +139,3 @@ func TestOnlyJSONObjectsGetIn(t *testing.T) {
 		t.Errorf("%d rows in the table, want 0", n)
 	}
 }
-
-// Both stores offer what a "your devices" page needs.
-var _ storetest.UserStore = (*pgstore.Store)(nil)

@@ -18,37 +18,21 @@ func (s *Store) UserSessions(ctx context.Context, userID string) ([]runtime.Sess
 	}
 	infos := make([]runtime.SessionInfo, 0, len(rows))
 	for _, r := range rows {
-		info := runtime.SessionInfo{
-			UserID:    deref(r.UserID),
-			UserAgent: r.UserAgent,
-			CreatedAt: r.CreatedAt,
-			UpdatedAt: r.UpdatedAt,
-			ExpiresAt: r.ExpiresAt,
-		}
-		copy(info.Hash[:], r.TokenHash)
-		infos = append(infos, info)
+		infos = append(infos, sessionInfo(r.TokenHash, r.UserID, r.UserAgent, r.CreatedAt, r.UpdatedAt, r.ExpiresAt))
 	}
 	return infos, nil
 }
 
-// DeleteUserSessions deletes every session bound to userID except those
-// under keep (the current one, for "sign out other devices"; none, for
-// "sign out everywhere"), and returns how many it deleted.
-func (s *Store) DeleteUserSessions(ctx context.Context, userID string, keep ...runtime.TokenHash) (int64, error) {
-	hs, err := s.DeleteUserSessionHashes(ctx, userID, keep...)
-	return int64(len(hs)), err
-}
-
-// DeleteUserSessionHashes deletes as DeleteUserSessions does, in one
-// statement, and returns the hashes of the sessions it deleted: what a
-// cache in front of the store must forget.
-func (s *Store) DeleteUserSessionHashes(ctx context.Context, userID string, keep ...runtime.TokenHash) ([]runtime.TokenHash, error) {
-	if len(keep) > 1 {
-		return nil, fmt.Errorf("pgstore: delete user sessions: keep at most one session, not %d", len(keep))
-	}
+// DeleteUserSessions deletes every session bound to userID, live or
+// expired, except the one under keep (the current one, for "sign out other
+// devices"), or none when keep is the zero runtime.TokenHash ("sign out
+// everywhere"), in one statement, and returns the hashes of the sessions it
+// deleted: what a cache in front of the store must forget. It deletes
+// nothing for the userID "".
+func (s *Store) DeleteUserSessions(ctx context.Context, userID string, keep runtime.TokenHash) ([]runtime.TokenHash, error) {
 	k := []byte{} // no hash is empty, so nothing is kept
-	if len(keep) == 1 {
-		k = keep[0][:]
+	if keep != (runtime.TokenHash{}) {
+		k = keep[:]
 	}
 	rows, err := s.q.DeleteUserSessions(ctx, db.DeleteUserSessionsParams{UserID: &userID, Keep: k})
 	if err != nil {

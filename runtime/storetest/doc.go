@@ -14,7 +14,10 @@
 // Expect, and runtime.ErrConflict), the size bound (its MaxSize, and
 // runtime.ErrTooLarge), the values every store refuses alike
 // (runtime.ErrInvalidValue), concurrent writers, and the independence of
-// the data a store returns from the data it keeps. Values
-// are compared as JSON, and expiry times to the microsecond, the precision
-// of PostgreSQL.
+// the data a store returns from the data it keeps; and, for a store that
+// has them, the optional abilities that package runtime declares beside
+// Store: runtime.UserStore (a user's sessions, and which ones a deletion
+// removed) and the batch sizes of runtime.ExpiredDeleter and
+// runtime.KeyDeleter. Values are compared as JSON, and expiry times to the
+// microsecond, the precision of PostgreSQL.
 package storetest

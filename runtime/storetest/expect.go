@@ -41,54 +41,20 @@ var expectCases = []struct {
 	{"an expected key is absent", data("zz", `1`), runtime.ErrConflict},
 }
 
-// expectChange is the write each of expectCases makes under its
-// condition: one key set, one deleted.
-func expectChange(expect map[string]json.RawMessage, exp time.Time) runtime.Change {
-	return runtime.Change{Set: data("d", `true`), Delete: []string{"b"}, Expect: expect, ExpiresAt: exp}
+// expectConds are expectCases as the writes they make under their
+// conditions: one key set, one deleted.
+func expectConds() []condCase {
+	var cs []condCase
+	for _, tc := range expectCases {
+		c := runtime.Change{Set: data("d", `true`), Delete: []string{"b"}, Expect: tc.expect}
+		cs = append(cs, condCase{tc.name, c, tc.want})
+	}
+	return cs
 }
 
 var expectTests = []test{
-	{"UpdateExpect", func(t *testing.T, s runtime.Store) {
-		for _, tc := range expectCases {
-			t.Run(tc.name, func(t *testing.T) {
-				exp := live()
-				h := create(t, s, expectStart(), exp)
-				c := expectChange(tc.expect, live().Add(time.Hour))
-				err := s.Update(context.Background(), h, c)
-				if tc.want == nil {
-					if err != nil {
-						t.Fatalf("Update: %v", err)
-					}
-					wantRecord(t, s, h, applied(expectStart(), c), c.ExpiresAt)
-					return
-				}
-				wantErrorIs(t, "Update", err, tc.want)
-				wantRecord(t, s, h, expectStart(), exp)
-			})
-		}
-	}},
-	{"CycleExpect", func(t *testing.T, s runtime.Store) {
-		for _, tc := range expectCases {
-			t.Run(tc.name, func(t *testing.T) {
-				exp := live()
-				old := create(t, s, expectStart(), exp)
-				next := newHash(t)
-				c := expectChange(tc.expect, live().Add(time.Hour))
-				err := s.Cycle(context.Background(), old, next, c)
-				if tc.want == nil {
-					if err != nil {
-						t.Fatalf("Cycle: %v", err)
-					}
-					wantAbsent(t, s, old)
-					wantRecord(t, s, next, applied(expectStart(), c), c.ExpiresAt)
-					return
-				}
-				wantErrorIs(t, "Cycle", err, tc.want)
-				wantRecord(t, s, old, expectStart(), exp)
-				wantAbsent(t, s, next)
-			})
-		}
-	}},
+	{"UpdateExpect", func(t *testing.T, s runtime.Store) { checkConditional(t, s, expectStart, expectConds(), false) }},
+	{"CycleExpect", func(t *testing.T, s runtime.Store) { checkConditional(t, s, expectStart, expectConds(), true) }},
 	{"ExpectAfterAConcurrentChange", func(t *testing.T, s runtime.Store) {
 		// A request loads, another changes a key, and the first one's
 		// conditional write on that key must fail and write nothing.

@@ -22,71 +22,25 @@ func sizeStart() map[string]json.RawMessage { return data("a", str(100)) }
 // sizeCases are writes under a size bound to a session that holds
 // sizeStart. want is nil when the write is allowed, runtime.ErrTooLarge
 // when it is not.
-var sizeCases = []struct {
-	name    string
-	change  runtime.Change
-	maxSize int
-	want    error
-}{
-	{"growth up to the bound", runtime.Change{Set: data("b", str(99))}, 201, nil},
-	{"growth past the bound", runtime.Change{Set: data("b", str(100))}, 201, runtime.ErrTooLarge},
-	{"keys count", runtime.Change{Set: data("bb", str(99))}, 201, runtime.ErrTooLarge},
-	{"a larger value past the bound", runtime.Change{Set: data("a", str(201))}, 201, runtime.ErrTooLarge},
-	{"growth with a delete past the bound", runtime.Change{Set: data("b", str(150), "c", str(150)), Delete: []string{"a"}}, 250, runtime.ErrTooLarge},
-	{"no bound", runtime.Change{Set: data("b", str(100_000))}, 0, nil},
-	{"an oversized session shrinks", runtime.Change{Set: data("a", str(60))}, 50, nil},
-	{"an oversized session keeps its size", runtime.Change{Set: data("a", `"`+strings.Repeat("y", 98)+`"`)}, 50, nil},
-	{"an oversized session only moves its expiry", runtime.Change{}, 50, nil},
-	{"an oversized session swaps a key for a smaller one", runtime.Change{Set: data("b", str(50)), Delete: []string{"a"}}, 50, nil},
-	{"an oversized session loses every key", runtime.Change{Delete: []string{"a"}}, 50, nil},
-	{"an oversized session cannot grow", runtime.Change{Set: data("a", str(101))}, 50, runtime.ErrTooLarge},
-	{"an oversized session cannot gain a key", runtime.Change{Set: data("b", `1`)}, 50, runtime.ErrTooLarge},
+var sizeCases = []condCase{
+	{"growth up to the bound", runtime.Change{Set: data("b", str(99)), MaxSize: 201}, nil},
+	{"growth past the bound", runtime.Change{Set: data("b", str(100)), MaxSize: 201}, runtime.ErrTooLarge},
+	{"keys count", runtime.Change{Set: data("bb", str(99)), MaxSize: 201}, runtime.ErrTooLarge},
+	{"a larger value past the bound", runtime.Change{Set: data("a", str(201)), MaxSize: 201}, runtime.ErrTooLarge},
+	{"growth with a delete past the bound", runtime.Change{Set: data("b", str(150), "c", str(150)), Delete: []string{"a"}, MaxSize: 250}, runtime.ErrTooLarge},
+	{"no bound", runtime.Change{Set: data("b", str(100_000)), MaxSize: 0}, nil},
+	{"an oversized session shrinks", runtime.Change{Set: data("a", str(60)), MaxSize: 50}, nil},
+	{"an oversized session keeps its size", runtime.Change{Set: data("a", `"`+strings.Repeat("y", 98)+`"`), MaxSize: 50}, nil},
+	{"an oversized session only moves its expiry", runtime.Change{MaxSize: 50}, nil},
+	{"an oversized session swaps a key for a smaller one", runtime.Change{Set: data("b", str(50)), Delete: []string{"a"}, MaxSize: 50}, nil},
+	{"an oversized session loses every key", runtime.Change{Delete: []string{"a"}, MaxSize: 50}, nil},
+	{"an oversized session cannot grow", runtime.Change{Set: data("a", str(101)), MaxSize: 50}, runtime.ErrTooLarge},
+	{"an oversized session cannot gain a key", runtime.Change{Set: data("b", `1`), MaxSize: 50}, runtime.ErrTooLarge},
 }
 
 var sizeTests = []test{
-	{"UpdateMaxSize", func(t *testing.T, s runtime.Store) {
-		for _, tc := range sizeCases {
-			t.Run(tc.name, func(t *testing.T) {
-				exp := live()
-				h := create(t, s, sizeStart(), exp)
-				c := tc.change
-				c.MaxSize, c.ExpiresAt = tc.maxSize, live().Add(time.Hour)
-				err := s.Update(context.Background(), h, c)
-				if tc.want == nil {
-					if err != nil {
-						t.Fatalf("Update: %v", err)
-					}
-					wantRecord(t, s, h, applied(sizeStart(), c), c.ExpiresAt)
-					return
-				}
-				wantErrorIs(t, "Update", err, tc.want)
-				wantRecord(t, s, h, sizeStart(), exp)
-			})
-		}
-	}},
-	{"CycleMaxSize", func(t *testing.T, s runtime.Store) {
-		for _, tc := range sizeCases {
-			t.Run(tc.name, func(t *testing.T) {
-				exp := live()
-				old := create(t, s, sizeStart(), exp)
-				next := newHash(t)
-				c := tc.change
-				c.MaxSize, c.ExpiresAt = tc.maxSize, live().Add(time.Hour)
-				err := s.Cycle(context.Background(), old, next, c)
-				if tc.want == nil {
-					if err != nil {
-						t.Fatalf("Cycle: %v", err)
-					}
-					wantAbsent(t, s, old)
-					wantRecord(t, s, next, applied(sizeStart(), c), c.ExpiresAt)
-					return
-				}
-				wantErrorIs(t, "Cycle", err, tc.want)
-				wantRecord(t, s, old, sizeStart(), exp)
-				wantAbsent(t, s, next)
-			})
-		}
-	}},
+	{"UpdateMaxSize", func(t *testing.T, s runtime.Store) { checkConditional(t, s, sizeStart, sizeCases, false) }},
+	{"CycleMaxSize", func(t *testing.T, s runtime.Store) { checkConditional(t, s, sizeStart, sizeCases, true) }},
 	{"MaxSizeCountsWhatLoadReturns", func(t *testing.T, s runtime.Store) {
 		// A store may return a value in another form than it was given
 		// (PostgreSQL's jsonb adds spaces and rewrites numbers and

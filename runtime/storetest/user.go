@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"fmt"
@@ -10,14 +11,6 @@ import (
 
 	"github.com/sessiongen/sessiongen/runtime"
 )
-
-// UserStore is what a store offers, beside runtime.Store, for sessions
-// bound to users: both pgstore and memstore implement it. Run checks it
-// when the store has it.
-type UserStore interface {
-	UserSessions(ctx context.Context, userID string) ([]runtime.SessionInfo, error)
-	DeleteUserSessions(ctx context.Context, userID string, keep ...runtime.TokenHash) (int64, error)
-}
 
 // userID returns a user id no other test uses.
 func userID(t *testing.T) string {
@@ -136,57 +129,41 @@ var userTests = []test{
 	{"User/DeleteAllButOne", func(t *testing.T, s runtime.Store) {
 		us := userStore(t, s)
 		u := userID(t)
-		var hs []runtime.TokenHash
-		for range 3 {
-			h := newHash(t)
-			if err := s.Create(context.Background(), h, runtime.Record{ExpiresAt: live(), UserID: u, Data: data("a", "1")}); err != nil {
-				t.Fatal(err)
-			}
-			hs = append(hs, h)
-		}
-		bystander := newHash(t)
-		if err := s.Create(context.Background(), bystander, runtime.Record{ExpiresAt: live(), UserID: userID(t), Data: data("a", "1")}); err != nil {
+		hs := userSessions(t, s, u, 3)
+		bystander := userSessions(t, s, userID(t), 1)[0]
+		got, err := us.DeleteUserSessions(context.Background(), u, hs[1])
+		if err != nil {
 			t.Fatal(err)
 		}
-		n, err := us.DeleteUserSessions(context.Background(), u, hs[1])
-		if err != nil || n != 2 {
-			t.Fatalf("DeleteUserSessions keeping one = %d, %v; want 2", n, err)
-		}
+		wantHashes(t, "DeleteUserSessions keeping one", got, hs[0], hs[2])
 		wantNotFound(t, "first session", loadErr(s, hs[0]))
 		wantNotFound(t, "third session", loadErr(s, hs[2]))
 		load(t, s, hs[1])
 		load(t, s, bystander)
-		n, err = us.DeleteUserSessions(context.Background(), u)
-		if err != nil || n != 1 {
-			t.Fatalf("DeleteUserSessions of all = %d, %v; want 1", n, err)
-		}
-		wantNotFound(t, "kept session", loadErr(s, hs[1]))
-		load(t, s, bystander)
-	}},
-	{"User/DeleteReportsTheHashes", func(t *testing.T, s runtime.Store) {
-		hd, ok := s.(interface {
-			DeleteUserSessionHashes(ctx context.Context, userID string, keep ...runtime.TokenHash) ([]runtime.TokenHash, error)
-		})
-		if !ok {
-			t.Skipf("%T does not report deleted hashes", s)
-		}
-		u := userID(t)
-		var hs []runtime.TokenHash
-		for range 3 {
-			h := newHash(t)
-			if err := s.Create(context.Background(), h, runtime.Record{ExpiresAt: live(), UserID: u, Data: data("a", "1")}); err != nil {
-				t.Fatal(err)
-			}
-			hs = append(hs, h)
-		}
-		got, err := hd.DeleteUserSessionHashes(context.Background(), u, hs[0])
+		got, err = us.DeleteUserSessions(context.Background(), u, runtime.TokenHash{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(got) != 2 || !slices.Contains(got, hs[1]) || !slices.Contains(got, hs[2]) {
-			t.Fatalf("reported %v, want exactly the two deleted hashes %v", got, hs[1:])
+		wantHashes(t, "DeleteUserSessions of all", got, hs[1])
+		wantNotFound(t, "kept session", loadErr(s, hs[1]))
+		load(t, s, bystander)
+	}},
+	{"User/DeleteReportsExpiredSessionsToo", func(t *testing.T, s runtime.Store) {
+		us := userStore(t, s)
+		u := userID(t)
+		current := userSessions(t, s, u, 1)[0]
+		gone := newHash(t)
+		if err := s.Create(context.Background(), gone, runtime.Record{ExpiresAt: expired(), UserID: u, Data: data("a", "1")}); err != nil {
+			t.Fatal(err)
 		}
-		load(t, s, hs[0])
+		got, err := us.DeleteUserSessions(context.Background(), u, runtime.TokenHash{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantHashes(t, "DeleteUserSessions", got, current, gone)
+		if got, err := us.DeleteUserSessions(context.Background(), u, runtime.TokenHash{}); err != nil || len(got) != 0 {
+			t.Errorf("second DeleteUserSessions = %v, %v; want none deleted", got, err)
+		}
 	}},
 	{"User/EmptyUserMatchesNothing", func(t *testing.T, s runtime.Store) {
 		us := userStore(t, s)
@@ -195,20 +172,47 @@ var userTests = []test{
 		if err != nil || len(infos) != 0 {
 			t.Fatalf("UserSessions(\"\") = %d sessions, %v; want none", len(infos), err)
 		}
-		if _, err := us.DeleteUserSessions(context.Background(), ""); err != nil {
-			t.Fatal(err)
+		got, err := us.DeleteUserSessions(context.Background(), "", runtime.TokenHash{})
+		if err != nil || len(got) != 0 {
+			t.Fatalf("DeleteUserSessions(\"\") = %v, %v; want none deleted", got, err)
 		}
 		load(t, s, unbound)
 	}},
 }
 
-func userStore(t *testing.T, s runtime.Store) UserStore {
+// userStore returns s as a runtime.UserStore, or skips t when it is not
+// one.
+func userStore(t *testing.T, s runtime.Store) runtime.UserStore {
 	t.Helper()
-	us, ok := s.(UserStore)
+	us, ok := s.(runtime.UserStore)
 	if !ok {
-		t.Skipf("%T does not implement storetest.UserStore", s)
+		t.Skipf("%T does not implement runtime.UserStore", s)
 	}
 	return us
+}
+
+// userSessions creates n live sessions bound to userID and returns their
+// hashes, in order of creation.
+func userSessions(t *testing.T, s runtime.Store, userID string, n int) []runtime.TokenHash {
+	t.Helper()
+	var hs []runtime.TokenHash
+	for range n {
+		h := newHash(t)
+		if err := s.Create(context.Background(), h, runtime.Record{ExpiresAt: live(), UserID: userID, Data: data("a", "1")}); err != nil {
+			t.Fatal(err)
+		}
+		hs = append(hs, h)
+	}
+	return hs
+}
+
+// wantHashes fails t unless got holds exactly want, in any order.
+func wantHashes(t *testing.T, op string, got []runtime.TokenHash, want ...runtime.TokenHash) {
+	t.Helper()
+	order := func(a, b runtime.TokenHash) int { return bytes.Compare(a[:], b[:]) }
+	if !slices.Equal(slices.SortedFunc(slices.Values(got), order), slices.SortedFunc(slices.Values(want), order)) {
+		t.Errorf("%s reported %v, want exactly %v", op, got, want)
+	}
 }
 
 func loadErr(s runtime.Store, h runtime.TokenHash) error {
