@@ -6,14 +6,24 @@ import (
 	"context"
 	runtime "github.com/sessiongen/sessiongen/runtime"
 	"net/http"
-	"time"
 )
 
+// runtimeSession is runtime.Session under a name of this package, so that the
+// field of Session that embeds it is unexported while its methods are
+// promoted.
+type runtimeSession = runtime.Session
+
 // Session is the typed session of one request, with an accessor for each key
-// declared in sessions.yaml and the session's lifecycle methods. Get it with
-// From or FromContext; it loads nothing until it is first used.
+// declared in sessions.yaml. Get it with From or FromContext; it loads nothing
+// until it is first used.
+//
+// Its lifecycle methods, such as Flush, CycleKey, SignIn, SetExpiry and Err,
+// are those of runtime.Session, which it embeds. go doc does not list methods
+// promoted from another package; they are documented by
+//
+//	go doc github.com/sessiongen/sessiongen/runtime.Session
 type Session struct {
-	s *runtime.Session
+	*runtimeSession
 }
 
 // From returns the session of r. It does no I/O: the session is loaded when
@@ -37,19 +47,19 @@ func FromContext(ctx context.Context) (*Session, bool) {
 //
 // When the session does not hold count, Count returns the zero value.
 func (sess *Session) Count() int {
-	v, _ := runtime.Get[int](sess.s, "count")
+	v, _ := runtime.Get[int](sess.runtimeSession, "count")
 	return v
 }
 
 // LookupCount returns the counter that /write increments and reports whether
 // the session holds it.
 func (sess *Session) LookupCount() (int, bool) {
-	return runtime.Get[int](sess.s, "count")
+	return runtime.Get[int](sess.runtimeSession, "count")
 }
 
 // SetCount sets the counter that /write increments to v.
 func (sess *Session) SetCount(v int) {
-	runtime.Set(sess.s, "count", v)
+	runtime.Set(sess.runtimeSession, "count", v)
 }
 
 // UpdateCount sets the counter that /write increments to what fn returns for
@@ -64,33 +74,33 @@ func (sess *Session) SetCount(v int) {
 // handler's response (409 Conflict by default). SetCount, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateCount(fn func(int) int) {
-	runtime.Update(sess.s, "count", func(v int, _ bool) int {
+	runtime.Update(sess.runtimeSession, "count", func(v int, _ bool) int {
 		return fn(v)
 	})
 }
 
 // DeleteCount removes the counter that /write increments from the session.
 func (sess *Session) DeleteCount() {
-	runtime.Delete(sess.s, "count")
+	runtime.Delete(sess.runtimeSession, "count")
 }
 
 // Name returns the short string that /read returns.
 //
 // When the session does not hold name, Name returns the zero value.
 func (sess *Session) Name() string {
-	v, _ := runtime.Get[string](sess.s, "name")
+	v, _ := runtime.Get[string](sess.runtimeSession, "name")
 	return v
 }
 
 // LookupName returns the short string that /read returns and reports whether
 // the session holds it.
 func (sess *Session) LookupName() (string, bool) {
-	return runtime.Get[string](sess.s, "name")
+	return runtime.Get[string](sess.runtimeSession, "name")
 }
 
 // SetName sets the short string that /read returns to v.
 func (sess *Session) SetName(v string) {
-	runtime.Set(sess.s, "name", v)
+	runtime.Set(sess.runtimeSession, "name", v)
 }
 
 // UpdateName sets the short string that /read returns to what fn returns for
@@ -105,33 +115,33 @@ func (sess *Session) SetName(v string) {
 // handler's response (409 Conflict by default). SetName, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateName(fn func(string) string) {
-	runtime.Update(sess.s, "name", func(v string, _ bool) string {
+	runtime.Update(sess.runtimeSession, "name", func(v string, _ bool) string {
 		return fn(v)
 	})
 }
 
 // DeleteName removes the short string that /read returns from the session.
 func (sess *Session) DeleteName() {
-	runtime.Delete(sess.s, "name")
+	runtime.Delete(sess.runtimeSession, "name")
 }
 
 // UserID returns the ID of the user that /login signed in.
 //
 // When the session does not hold user_id, UserID returns the zero value.
 func (sess *Session) UserID() int64 {
-	v, _ := runtime.Get[int64](sess.s, "user_id")
+	v, _ := runtime.Get[int64](sess.runtimeSession, "user_id")
 	return v
 }
 
 // LookupUserID returns the ID of the user that /login signed in and reports
 // whether the session holds it.
 func (sess *Session) LookupUserID() (int64, bool) {
-	return runtime.Get[int64](sess.s, "user_id")
+	return runtime.Get[int64](sess.runtimeSession, "user_id")
 }
 
 // SetUserID sets the ID of the user that /login signed in to v.
 func (sess *Session) SetUserID(v int64) {
-	runtime.Set(sess.s, "user_id", v)
+	runtime.Set(sess.runtimeSession, "user_id", v)
 }
 
 // UpdateUserID sets the ID of the user that /login signed in to what fn
@@ -146,7 +156,7 @@ func (sess *Session) SetUserID(v int64) {
 // handler's response (409 Conflict by default). SetUserID, by contrast, is
 // last writer wins.
 func (sess *Session) UpdateUserID(fn func(int64) int64) {
-	runtime.Update(sess.s, "user_id", func(v int64, _ bool) int64 {
+	runtime.Update(sess.runtimeSession, "user_id", func(v int64, _ bool) int64 {
 		return fn(v)
 	})
 }
@@ -154,26 +164,26 @@ func (sess *Session) UpdateUserID(fn func(int64) int64) {
 // DeleteUserID removes the ID of the user that /login signed in from the
 // session.
 func (sess *Session) DeleteUserID() {
-	runtime.Delete(sess.s, "user_id")
+	runtime.Delete(sess.runtimeSession, "user_id")
 }
 
 // K00 returns the value 00 of the large session.
 //
 // When the session does not hold k00, K00 returns the zero value.
 func (sess *Session) K00() string {
-	v, _ := runtime.Get[string](sess.s, "k00")
+	v, _ := runtime.Get[string](sess.runtimeSession, "k00")
 	return v
 }
 
 // LookupK00 returns the value 00 of the large session and reports whether the
 // session holds it.
 func (sess *Session) LookupK00() (string, bool) {
-	return runtime.Get[string](sess.s, "k00")
+	return runtime.Get[string](sess.runtimeSession, "k00")
 }
 
 // SetK00 sets the value 00 of the large session to v.
 func (sess *Session) SetK00(v string) {
-	runtime.Set(sess.s, "k00", v)
+	runtime.Set(sess.runtimeSession, "k00", v)
 }
 
 // UpdateK00 sets the value 00 of the large session to what fn returns for the
@@ -188,33 +198,33 @@ func (sess *Session) SetK00(v string) {
 // handler's response (409 Conflict by default). SetK00, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateK00(fn func(string) string) {
-	runtime.Update(sess.s, "k00", func(v string, _ bool) string {
+	runtime.Update(sess.runtimeSession, "k00", func(v string, _ bool) string {
 		return fn(v)
 	})
 }
 
 // DeleteK00 removes the value 00 of the large session from the session.
 func (sess *Session) DeleteK00() {
-	runtime.Delete(sess.s, "k00")
+	runtime.Delete(sess.runtimeSession, "k00")
 }
 
 // K01 returns the value 01 of the large session.
 //
 // When the session does not hold k01, K01 returns the zero value.
 func (sess *Session) K01() string {
-	v, _ := runtime.Get[string](sess.s, "k01")
+	v, _ := runtime.Get[string](sess.runtimeSession, "k01")
 	return v
 }
 
 // LookupK01 returns the value 01 of the large session and reports whether the
 // session holds it.
 func (sess *Session) LookupK01() (string, bool) {
-	return runtime.Get[string](sess.s, "k01")
+	return runtime.Get[string](sess.runtimeSession, "k01")
 }
 
 // SetK01 sets the value 01 of the large session to v.
 func (sess *Session) SetK01(v string) {
-	runtime.Set(sess.s, "k01", v)
+	runtime.Set(sess.runtimeSession, "k01", v)
 }
 
 // UpdateK01 sets the value 01 of the large session to what fn returns for the
@@ -229,33 +239,33 @@ func (sess *Session) SetK01(v string) {
 // handler's response (409 Conflict by default). SetK01, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateK01(fn func(string) string) {
-	runtime.Update(sess.s, "k01", func(v string, _ bool) string {
+	runtime.Update(sess.runtimeSession, "k01", func(v string, _ bool) string {
 		return fn(v)
 	})
 }
 
 // DeleteK01 removes the value 01 of the large session from the session.
 func (sess *Session) DeleteK01() {
-	runtime.Delete(sess.s, "k01")
+	runtime.Delete(sess.runtimeSession, "k01")
 }
 
 // K02 returns the value 02 of the large session.
 //
 // When the session does not hold k02, K02 returns the zero value.
 func (sess *Session) K02() string {
-	v, _ := runtime.Get[string](sess.s, "k02")
+	v, _ := runtime.Get[string](sess.runtimeSession, "k02")
 	return v
 }
 
 // LookupK02 returns the value 02 of the large session and reports whether the
 // session holds it.
 func (sess *Session) LookupK02() (string, bool) {
-	return runtime.Get[string](sess.s, "k02")
+	return runtime.Get[string](sess.runtimeSession, "k02")
 }
 
 // SetK02 sets the value 02 of the large session to v.
 func (sess *Session) SetK02(v string) {
-	runtime.Set(sess.s, "k02", v)
+	runtime.Set(sess.runtimeSession, "k02", v)
 }
 
 // UpdateK02 sets the value 02 of the large session to what fn returns for the
@@ -270,33 +280,33 @@ func (sess *Session) SetK02(v string) {
 // handler's response (409 Conflict by default). SetK02, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateK02(fn func(string) string) {
-	runtime.Update(sess.s, "k02", func(v string, _ bool) string {
+	runtime.Update(sess.runtimeSession, "k02", func(v string, _ bool) string {
 		return fn(v)
 	})
 }
 
 // DeleteK02 removes the value 02 of the large session from the session.
 func (sess *Session) DeleteK02() {
-	runtime.Delete(sess.s, "k02")
+	runtime.Delete(sess.runtimeSession, "k02")
 }
 
 // K03 returns the value 03 of the large session.
 //
 // When the session does not hold k03, K03 returns the zero value.
 func (sess *Session) K03() string {
-	v, _ := runtime.Get[string](sess.s, "k03")
+	v, _ := runtime.Get[string](sess.runtimeSession, "k03")
 	return v
 }
 
 // LookupK03 returns the value 03 of the large session and reports whether the
 // session holds it.
 func (sess *Session) LookupK03() (string, bool) {
-	return runtime.Get[string](sess.s, "k03")
+	return runtime.Get[string](sess.runtimeSession, "k03")
 }
 
 // SetK03 sets the value 03 of the large session to v.
 func (sess *Session) SetK03(v string) {
-	runtime.Set(sess.s, "k03", v)
+	runtime.Set(sess.runtimeSession, "k03", v)
 }
 
 // UpdateK03 sets the value 03 of the large session to what fn returns for the
@@ -311,33 +321,33 @@ func (sess *Session) SetK03(v string) {
 // handler's response (409 Conflict by default). SetK03, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateK03(fn func(string) string) {
-	runtime.Update(sess.s, "k03", func(v string, _ bool) string {
+	runtime.Update(sess.runtimeSession, "k03", func(v string, _ bool) string {
 		return fn(v)
 	})
 }
 
 // DeleteK03 removes the value 03 of the large session from the session.
 func (sess *Session) DeleteK03() {
-	runtime.Delete(sess.s, "k03")
+	runtime.Delete(sess.runtimeSession, "k03")
 }
 
 // K04 returns the value 04 of the large session.
 //
 // When the session does not hold k04, K04 returns the zero value.
 func (sess *Session) K04() string {
-	v, _ := runtime.Get[string](sess.s, "k04")
+	v, _ := runtime.Get[string](sess.runtimeSession, "k04")
 	return v
 }
 
 // LookupK04 returns the value 04 of the large session and reports whether the
 // session holds it.
 func (sess *Session) LookupK04() (string, bool) {
-	return runtime.Get[string](sess.s, "k04")
+	return runtime.Get[string](sess.runtimeSession, "k04")
 }
 
 // SetK04 sets the value 04 of the large session to v.
 func (sess *Session) SetK04(v string) {
-	runtime.Set(sess.s, "k04", v)
+	runtime.Set(sess.runtimeSession, "k04", v)
 }
 
 // UpdateK04 sets the value 04 of the large session to what fn returns for the
@@ -352,33 +362,33 @@ func (sess *Session) SetK04(v string) {
 // handler's response (409 Conflict by default). SetK04, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateK04(fn func(string) string) {
-	runtime.Update(sess.s, "k04", func(v string, _ bool) string {
+	runtime.Update(sess.runtimeSession, "k04", func(v string, _ bool) string {
 		return fn(v)
 	})
 }
 
 // DeleteK04 removes the value 04 of the large session from the session.
 func (sess *Session) DeleteK04() {
-	runtime.Delete(sess.s, "k04")
+	runtime.Delete(sess.runtimeSession, "k04")
 }
 
 // K05 returns the value 05 of the large session.
 //
 // When the session does not hold k05, K05 returns the zero value.
 func (sess *Session) K05() string {
-	v, _ := runtime.Get[string](sess.s, "k05")
+	v, _ := runtime.Get[string](sess.runtimeSession, "k05")
 	return v
 }
 
 // LookupK05 returns the value 05 of the large session and reports whether the
 // session holds it.
 func (sess *Session) LookupK05() (string, bool) {
-	return runtime.Get[string](sess.s, "k05")
+	return runtime.Get[string](sess.runtimeSession, "k05")
 }
 
 // SetK05 sets the value 05 of the large session to v.
 func (sess *Session) SetK05(v string) {
-	runtime.Set(sess.s, "k05", v)
+	runtime.Set(sess.runtimeSession, "k05", v)
 }
 
 // UpdateK05 sets the value 05 of the large session to what fn returns for the
@@ -393,33 +403,33 @@ func (sess *Session) SetK05(v string) {
 // handler's response (409 Conflict by default). SetK05, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateK05(fn func(string) string) {
-	runtime.Update(sess.s, "k05", func(v string, _ bool) string {
+	runtime.Update(sess.runtimeSession, "k05", func(v string, _ bool) string {
 		return fn(v)
 	})
 }
 
 // DeleteK05 removes the value 05 of the large session from the session.
 func (sess *Session) DeleteK05() {
-	runtime.Delete(sess.s, "k05")
+	runtime.Delete(sess.runtimeSession, "k05")
 }
 
 // K06 returns the value 06 of the large session.
 //
 // When the session does not hold k06, K06 returns the zero value.
 func (sess *Session) K06() string {
-	v, _ := runtime.Get[string](sess.s, "k06")
+	v, _ := runtime.Get[string](sess.runtimeSession, "k06")
 	return v
 }
 
 // LookupK06 returns the value 06 of the large session and reports whether the
 // session holds it.
 func (sess *Session) LookupK06() (string, bool) {
-	return runtime.Get[string](sess.s, "k06")
+	return runtime.Get[string](sess.runtimeSession, "k06")
 }
 
 // SetK06 sets the value 06 of the large session to v.
 func (sess *Session) SetK06(v string) {
-	runtime.Set(sess.s, "k06", v)
+	runtime.Set(sess.runtimeSession, "k06", v)
 }
 
 // UpdateK06 sets the value 06 of the large session to what fn returns for the
@@ -434,33 +444,33 @@ func (sess *Session) SetK06(v string) {
 // handler's response (409 Conflict by default). SetK06, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateK06(fn func(string) string) {
-	runtime.Update(sess.s, "k06", func(v string, _ bool) string {
+	runtime.Update(sess.runtimeSession, "k06", func(v string, _ bool) string {
 		return fn(v)
 	})
 }
 
 // DeleteK06 removes the value 06 of the large session from the session.
 func (sess *Session) DeleteK06() {
-	runtime.Delete(sess.s, "k06")
+	runtime.Delete(sess.runtimeSession, "k06")
 }
 
 // K07 returns the value 07 of the large session.
 //
 // When the session does not hold k07, K07 returns the zero value.
 func (sess *Session) K07() string {
-	v, _ := runtime.Get[string](sess.s, "k07")
+	v, _ := runtime.Get[string](sess.runtimeSession, "k07")
 	return v
 }
 
 // LookupK07 returns the value 07 of the large session and reports whether the
 // session holds it.
 func (sess *Session) LookupK07() (string, bool) {
-	return runtime.Get[string](sess.s, "k07")
+	return runtime.Get[string](sess.runtimeSession, "k07")
 }
 
 // SetK07 sets the value 07 of the large session to v.
 func (sess *Session) SetK07(v string) {
-	runtime.Set(sess.s, "k07", v)
+	runtime.Set(sess.runtimeSession, "k07", v)
 }
 
 // UpdateK07 sets the value 07 of the large session to what fn returns for the
@@ -475,33 +485,33 @@ func (sess *Session) SetK07(v string) {
 // handler's response (409 Conflict by default). SetK07, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateK07(fn func(string) string) {
-	runtime.Update(sess.s, "k07", func(v string, _ bool) string {
+	runtime.Update(sess.runtimeSession, "k07", func(v string, _ bool) string {
 		return fn(v)
 	})
 }
 
 // DeleteK07 removes the value 07 of the large session from the session.
 func (sess *Session) DeleteK07() {
-	runtime.Delete(sess.s, "k07")
+	runtime.Delete(sess.runtimeSession, "k07")
 }
 
 // K08 returns the value 08 of the large session.
 //
 // When the session does not hold k08, K08 returns the zero value.
 func (sess *Session) K08() string {
-	v, _ := runtime.Get[string](sess.s, "k08")
+	v, _ := runtime.Get[string](sess.runtimeSession, "k08")
 	return v
 }
 
 // LookupK08 returns the value 08 of the large session and reports whether the
 // session holds it.
 func (sess *Session) LookupK08() (string, bool) {
-	return runtime.Get[string](sess.s, "k08")
+	return runtime.Get[string](sess.runtimeSession, "k08")
 }
 
 // SetK08 sets the value 08 of the large session to v.
 func (sess *Session) SetK08(v string) {
-	runtime.Set(sess.s, "k08", v)
+	runtime.Set(sess.runtimeSession, "k08", v)
 }
 
 // UpdateK08 sets the value 08 of the large session to what fn returns for the
@@ -516,33 +526,33 @@ func (sess *Session) SetK08(v string) {
 // handler's response (409 Conflict by default). SetK08, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateK08(fn func(string) string) {
-	runtime.Update(sess.s, "k08", func(v string, _ bool) string {
+	runtime.Update(sess.runtimeSession, "k08", func(v string, _ bool) string {
 		return fn(v)
 	})
 }
 
 // DeleteK08 removes the value 08 of the large session from the session.
 func (sess *Session) DeleteK08() {
-	runtime.Delete(sess.s, "k08")
+	runtime.Delete(sess.runtimeSession, "k08")
 }
 
 // K09 returns the value 09 of the large session.
 //
 // When the session does not hold k09, K09 returns the zero value.
 func (sess *Session) K09() string {
-	v, _ := runtime.Get[string](sess.s, "k09")
+	v, _ := runtime.Get[string](sess.runtimeSession, "k09")
 	return v
 }
 
 // LookupK09 returns the value 09 of the large session and reports whether the
 // session holds it.
 func (sess *Session) LookupK09() (string, bool) {
-	return runtime.Get[string](sess.s, "k09")
+	return runtime.Get[string](sess.runtimeSession, "k09")
 }
 
 // SetK09 sets the value 09 of the large session to v.
 func (sess *Session) SetK09(v string) {
-	runtime.Set(sess.s, "k09", v)
+	runtime.Set(sess.runtimeSession, "k09", v)
 }
 
 // UpdateK09 sets the value 09 of the large session to what fn returns for the
@@ -557,33 +567,33 @@ func (sess *Session) SetK09(v string) {
 // handler's response (409 Conflict by default). SetK09, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateK09(fn func(string) string) {
-	runtime.Update(sess.s, "k09", func(v string, _ bool) string {
+	runtime.Update(sess.runtimeSession, "k09", func(v string, _ bool) string {
 		return fn(v)
 	})
 }
 
 // DeleteK09 removes the value 09 of the large session from the session.
 func (sess *Session) DeleteK09() {
-	runtime.Delete(sess.s, "k09")
+	runtime.Delete(sess.runtimeSession, "k09")
 }
 
 // K10 returns the value 10 of the large session.
 //
 // When the session does not hold k10, K10 returns the zero value.
 func (sess *Session) K10() string {
-	v, _ := runtime.Get[string](sess.s, "k10")
+	v, _ := runtime.Get[string](sess.runtimeSession, "k10")
 	return v
 }
 
 // LookupK10 returns the value 10 of the large session and reports whether the
 // session holds it.
 func (sess *Session) LookupK10() (string, bool) {
-	return runtime.Get[string](sess.s, "k10")
+	return runtime.Get[string](sess.runtimeSession, "k10")
 }
 
 // SetK10 sets the value 10 of the large session to v.
 func (sess *Session) SetK10(v string) {
-	runtime.Set(sess.s, "k10", v)
+	runtime.Set(sess.runtimeSession, "k10", v)
 }
 
 // UpdateK10 sets the value 10 of the large session to what fn returns for the
@@ -598,33 +608,33 @@ func (sess *Session) SetK10(v string) {
 // handler's response (409 Conflict by default). SetK10, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateK10(fn func(string) string) {
-	runtime.Update(sess.s, "k10", func(v string, _ bool) string {
+	runtime.Update(sess.runtimeSession, "k10", func(v string, _ bool) string {
 		return fn(v)
 	})
 }
 
 // DeleteK10 removes the value 10 of the large session from the session.
 func (sess *Session) DeleteK10() {
-	runtime.Delete(sess.s, "k10")
+	runtime.Delete(sess.runtimeSession, "k10")
 }
 
 // K11 returns the value 11 of the large session.
 //
 // When the session does not hold k11, K11 returns the zero value.
 func (sess *Session) K11() string {
-	v, _ := runtime.Get[string](sess.s, "k11")
+	v, _ := runtime.Get[string](sess.runtimeSession, "k11")
 	return v
 }
 
 // LookupK11 returns the value 11 of the large session and reports whether the
 // session holds it.
 func (sess *Session) LookupK11() (string, bool) {
-	return runtime.Get[string](sess.s, "k11")
+	return runtime.Get[string](sess.runtimeSession, "k11")
 }
 
 // SetK11 sets the value 11 of the large session to v.
 func (sess *Session) SetK11(v string) {
-	runtime.Set(sess.s, "k11", v)
+	runtime.Set(sess.runtimeSession, "k11", v)
 }
 
 // UpdateK11 sets the value 11 of the large session to what fn returns for the
@@ -639,33 +649,33 @@ func (sess *Session) SetK11(v string) {
 // handler's response (409 Conflict by default). SetK11, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateK11(fn func(string) string) {
-	runtime.Update(sess.s, "k11", func(v string, _ bool) string {
+	runtime.Update(sess.runtimeSession, "k11", func(v string, _ bool) string {
 		return fn(v)
 	})
 }
 
 // DeleteK11 removes the value 11 of the large session from the session.
 func (sess *Session) DeleteK11() {
-	runtime.Delete(sess.s, "k11")
+	runtime.Delete(sess.runtimeSession, "k11")
 }
 
 // K12 returns the value 12 of the large session.
 //
 // When the session does not hold k12, K12 returns the zero value.
 func (sess *Session) K12() string {
-	v, _ := runtime.Get[string](sess.s, "k12")
+	v, _ := runtime.Get[string](sess.runtimeSession, "k12")
 	return v
 }
 
 // LookupK12 returns the value 12 of the large session and reports whether the
 // session holds it.
 func (sess *Session) LookupK12() (string, bool) {
-	return runtime.Get[string](sess.s, "k12")
+	return runtime.Get[string](sess.runtimeSession, "k12")
 }
 
 // SetK12 sets the value 12 of the large session to v.
 func (sess *Session) SetK12(v string) {
-	runtime.Set(sess.s, "k12", v)
+	runtime.Set(sess.runtimeSession, "k12", v)
 }
 
 // UpdateK12 sets the value 12 of the large session to what fn returns for the
@@ -680,33 +690,33 @@ func (sess *Session) SetK12(v string) {
 // handler's response (409 Conflict by default). SetK12, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateK12(fn func(string) string) {
-	runtime.Update(sess.s, "k12", func(v string, _ bool) string {
+	runtime.Update(sess.runtimeSession, "k12", func(v string, _ bool) string {
 		return fn(v)
 	})
 }
 
 // DeleteK12 removes the value 12 of the large session from the session.
 func (sess *Session) DeleteK12() {
-	runtime.Delete(sess.s, "k12")
+	runtime.Delete(sess.runtimeSession, "k12")
 }
 
 // K13 returns the value 13 of the large session.
 //
 // When the session does not hold k13, K13 returns the zero value.
 func (sess *Session) K13() string {
-	v, _ := runtime.Get[string](sess.s, "k13")
+	v, _ := runtime.Get[string](sess.runtimeSession, "k13")
 	return v
 }
 
 // LookupK13 returns the value 13 of the large session and reports whether the
 // session holds it.
 func (sess *Session) LookupK13() (string, bool) {
-	return runtime.Get[string](sess.s, "k13")
+	return runtime.Get[string](sess.runtimeSession, "k13")
 }
 
 // SetK13 sets the value 13 of the large session to v.
 func (sess *Session) SetK13(v string) {
-	runtime.Set(sess.s, "k13", v)
+	runtime.Set(sess.runtimeSession, "k13", v)
 }
 
 // UpdateK13 sets the value 13 of the large session to what fn returns for the
@@ -721,33 +731,33 @@ func (sess *Session) SetK13(v string) {
 // handler's response (409 Conflict by default). SetK13, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateK13(fn func(string) string) {
-	runtime.Update(sess.s, "k13", func(v string, _ bool) string {
+	runtime.Update(sess.runtimeSession, "k13", func(v string, _ bool) string {
 		return fn(v)
 	})
 }
 
 // DeleteK13 removes the value 13 of the large session from the session.
 func (sess *Session) DeleteK13() {
-	runtime.Delete(sess.s, "k13")
+	runtime.Delete(sess.runtimeSession, "k13")
 }
 
 // K14 returns the value 14 of the large session.
 //
 // When the session does not hold k14, K14 returns the zero value.
 func (sess *Session) K14() string {
-	v, _ := runtime.Get[string](sess.s, "k14")
+	v, _ := runtime.Get[string](sess.runtimeSession, "k14")
 	return v
 }
 
 // LookupK14 returns the value 14 of the large session and reports whether the
 // session holds it.
 func (sess *Session) LookupK14() (string, bool) {
-	return runtime.Get[string](sess.s, "k14")
+	return runtime.Get[string](sess.runtimeSession, "k14")
 }
 
 // SetK14 sets the value 14 of the large session to v.
 func (sess *Session) SetK14(v string) {
-	runtime.Set(sess.s, "k14", v)
+	runtime.Set(sess.runtimeSession, "k14", v)
 }
 
 // UpdateK14 sets the value 14 of the large session to what fn returns for the
@@ -762,33 +772,33 @@ func (sess *Session) SetK14(v string) {
 // handler's response (409 Conflict by default). SetK14, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateK14(fn func(string) string) {
-	runtime.Update(sess.s, "k14", func(v string, _ bool) string {
+	runtime.Update(sess.runtimeSession, "k14", func(v string, _ bool) string {
 		return fn(v)
 	})
 }
 
 // DeleteK14 removes the value 14 of the large session from the session.
 func (sess *Session) DeleteK14() {
-	runtime.Delete(sess.s, "k14")
+	runtime.Delete(sess.runtimeSession, "k14")
 }
 
 // K15 returns the value 15 of the large session.
 //
 // When the session does not hold k15, K15 returns the zero value.
 func (sess *Session) K15() string {
-	v, _ := runtime.Get[string](sess.s, "k15")
+	v, _ := runtime.Get[string](sess.runtimeSession, "k15")
 	return v
 }
 
 // LookupK15 returns the value 15 of the large session and reports whether the
 // session holds it.
 func (sess *Session) LookupK15() (string, bool) {
-	return runtime.Get[string](sess.s, "k15")
+	return runtime.Get[string](sess.runtimeSession, "k15")
 }
 
 // SetK15 sets the value 15 of the large session to v.
 func (sess *Session) SetK15(v string) {
-	runtime.Set(sess.s, "k15", v)
+	runtime.Set(sess.runtimeSession, "k15", v)
 }
 
 // UpdateK15 sets the value 15 of the large session to what fn returns for the
@@ -803,33 +813,33 @@ func (sess *Session) SetK15(v string) {
 // handler's response (409 Conflict by default). SetK15, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateK15(fn func(string) string) {
-	runtime.Update(sess.s, "k15", func(v string, _ bool) string {
+	runtime.Update(sess.runtimeSession, "k15", func(v string, _ bool) string {
 		return fn(v)
 	})
 }
 
 // DeleteK15 removes the value 15 of the large session from the session.
 func (sess *Session) DeleteK15() {
-	runtime.Delete(sess.s, "k15")
+	runtime.Delete(sess.runtimeSession, "k15")
 }
 
 // K16 returns the value 16 of the large session.
 //
 // When the session does not hold k16, K16 returns the zero value.
 func (sess *Session) K16() string {
-	v, _ := runtime.Get[string](sess.s, "k16")
+	v, _ := runtime.Get[string](sess.runtimeSession, "k16")
 	return v
 }
 
 // LookupK16 returns the value 16 of the large session and reports whether the
 // session holds it.
 func (sess *Session) LookupK16() (string, bool) {
-	return runtime.Get[string](sess.s, "k16")
+	return runtime.Get[string](sess.runtimeSession, "k16")
 }
 
 // SetK16 sets the value 16 of the large session to v.
 func (sess *Session) SetK16(v string) {
-	runtime.Set(sess.s, "k16", v)
+	runtime.Set(sess.runtimeSession, "k16", v)
 }
 
 // UpdateK16 sets the value 16 of the large session to what fn returns for the
@@ -844,33 +854,33 @@ func (sess *Session) SetK16(v string) {
 // handler's response (409 Conflict by default). SetK16, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateK16(fn func(string) string) {
-	runtime.Update(sess.s, "k16", func(v string, _ bool) string {
+	runtime.Update(sess.runtimeSession, "k16", func(v string, _ bool) string {
 		return fn(v)
 	})
 }
 
 // DeleteK16 removes the value 16 of the large session from the session.
 func (sess *Session) DeleteK16() {
-	runtime.Delete(sess.s, "k16")
+	runtime.Delete(sess.runtimeSession, "k16")
 }
 
 // K17 returns the value 17 of the large session.
 //
 // When the session does not hold k17, K17 returns the zero value.
 func (sess *Session) K17() string {
-	v, _ := runtime.Get[string](sess.s, "k17")
+	v, _ := runtime.Get[string](sess.runtimeSession, "k17")
 	return v
 }
 
 // LookupK17 returns the value 17 of the large session and reports whether the
 // session holds it.
 func (sess *Session) LookupK17() (string, bool) {
-	return runtime.Get[string](sess.s, "k17")
+	return runtime.Get[string](sess.runtimeSession, "k17")
 }
 
 // SetK17 sets the value 17 of the large session to v.
 func (sess *Session) SetK17(v string) {
-	runtime.Set(sess.s, "k17", v)
+	runtime.Set(sess.runtimeSession, "k17", v)
 }
 
 // UpdateK17 sets the value 17 of the large session to what fn returns for the
@@ -885,33 +895,33 @@ func (sess *Session) SetK17(v string) {
 // handler's response (409 Conflict by default). SetK17, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateK17(fn func(string) string) {
-	runtime.Update(sess.s, "k17", func(v string, _ bool) string {
+	runtime.Update(sess.runtimeSession, "k17", func(v string, _ bool) string {
 		return fn(v)
 	})
 }
 
 // DeleteK17 removes the value 17 of the large session from the session.
 func (sess *Session) DeleteK17() {
-	runtime.Delete(sess.s, "k17")
+	runtime.Delete(sess.runtimeSession, "k17")
 }
 
 // K18 returns the value 18 of the large session.
 //
 // When the session does not hold k18, K18 returns the zero value.
 func (sess *Session) K18() string {
-	v, _ := runtime.Get[string](sess.s, "k18")
+	v, _ := runtime.Get[string](sess.runtimeSession, "k18")
 	return v
 }
 
 // LookupK18 returns the value 18 of the large session and reports whether the
 // session holds it.
 func (sess *Session) LookupK18() (string, bool) {
-	return runtime.Get[string](sess.s, "k18")
+	return runtime.Get[string](sess.runtimeSession, "k18")
 }
 
 // SetK18 sets the value 18 of the large session to v.
 func (sess *Session) SetK18(v string) {
-	runtime.Set(sess.s, "k18", v)
+	runtime.Set(sess.runtimeSession, "k18", v)
 }
 
 // UpdateK18 sets the value 18 of the large session to what fn returns for the
@@ -926,33 +936,33 @@ func (sess *Session) SetK18(v string) {
 // handler's response (409 Conflict by default). SetK18, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateK18(fn func(string) string) {
-	runtime.Update(sess.s, "k18", func(v string, _ bool) string {
+	runtime.Update(sess.runtimeSession, "k18", func(v string, _ bool) string {
 		return fn(v)
 	})
 }
 
 // DeleteK18 removes the value 18 of the large session from the session.
 func (sess *Session) DeleteK18() {
-	runtime.Delete(sess.s, "k18")
+	runtime.Delete(sess.runtimeSession, "k18")
 }
 
 // K19 returns the value 19 of the large session.
 //
 // When the session does not hold k19, K19 returns the zero value.
 func (sess *Session) K19() string {
-	v, _ := runtime.Get[string](sess.s, "k19")
+	v, _ := runtime.Get[string](sess.runtimeSession, "k19")
 	return v
 }
 
 // LookupK19 returns the value 19 of the large session and reports whether the
 // session holds it.
 func (sess *Session) LookupK19() (string, bool) {
-	return runtime.Get[string](sess.s, "k19")
+	return runtime.Get[string](sess.runtimeSession, "k19")
 }
 
 // SetK19 sets the value 19 of the large session to v.
 func (sess *Session) SetK19(v string) {
-	runtime.Set(sess.s, "k19", v)
+	runtime.Set(sess.runtimeSession, "k19", v)
 }
 
 // UpdateK19 sets the value 19 of the large session to what fn returns for the
@@ -967,33 +977,33 @@ func (sess *Session) SetK19(v string) {
 // handler's response (409 Conflict by default). SetK19, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateK19(fn func(string) string) {
-	runtime.Update(sess.s, "k19", func(v string, _ bool) string {
+	runtime.Update(sess.runtimeSession, "k19", func(v string, _ bool) string {
 		return fn(v)
 	})
 }
 
 // DeleteK19 removes the value 19 of the large session from the session.
 func (sess *Session) DeleteK19() {
-	runtime.Delete(sess.s, "k19")
+	runtime.Delete(sess.runtimeSession, "k19")
 }
 
 // K20 returns the value 20 of the large session.
 //
 // When the session does not hold k20, K20 returns the zero value.
 func (sess *Session) K20() string {
-	v, _ := runtime.Get[string](sess.s, "k20")
+	v, _ := runtime.Get[string](sess.runtimeSession, "k20")
 	return v
 }
 
 // LookupK20 returns the value 20 of the large session and reports whether the
 // session holds it.
 func (sess *Session) LookupK20() (string, bool) {
-	return runtime.Get[string](sess.s, "k20")
+	return runtime.Get[string](sess.runtimeSession, "k20")
 }
 
 // SetK20 sets the value 20 of the large session to v.
 func (sess *Session) SetK20(v string) {
-	runtime.Set(sess.s, "k20", v)
+	runtime.Set(sess.runtimeSession, "k20", v)
 }
 
 // UpdateK20 sets the value 20 of the large session to what fn returns for the
@@ -1008,33 +1018,33 @@ func (sess *Session) SetK20(v string) {
 // handler's response (409 Conflict by default). SetK20, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateK20(fn func(string) string) {
-	runtime.Update(sess.s, "k20", func(v string, _ bool) string {
+	runtime.Update(sess.runtimeSession, "k20", func(v string, _ bool) string {
 		return fn(v)
 	})
 }
 
 // DeleteK20 removes the value 20 of the large session from the session.
 func (sess *Session) DeleteK20() {
-	runtime.Delete(sess.s, "k20")
+	runtime.Delete(sess.runtimeSession, "k20")
 }
 
 // K21 returns the value 21 of the large session.
 //
 // When the session does not hold k21, K21 returns the zero value.
 func (sess *Session) K21() string {
-	v, _ := runtime.Get[string](sess.s, "k21")
+	v, _ := runtime.Get[string](sess.runtimeSession, "k21")
 	return v
 }
 
 // LookupK21 returns the value 21 of the large session and reports whether the
 // session holds it.
 func (sess *Session) LookupK21() (string, bool) {
-	return runtime.Get[string](sess.s, "k21")
+	return runtime.Get[string](sess.runtimeSession, "k21")
 }
 
 // SetK21 sets the value 21 of the large session to v.
 func (sess *Session) SetK21(v string) {
-	runtime.Set(sess.s, "k21", v)
+	runtime.Set(sess.runtimeSession, "k21", v)
 }
 
 // UpdateK21 sets the value 21 of the large session to what fn returns for the
@@ -1049,33 +1059,33 @@ func (sess *Session) SetK21(v string) {
 // handler's response (409 Conflict by default). SetK21, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateK21(fn func(string) string) {
-	runtime.Update(sess.s, "k21", func(v string, _ bool) string {
+	runtime.Update(sess.runtimeSession, "k21", func(v string, _ bool) string {
 		return fn(v)
 	})
 }
 
 // DeleteK21 removes the value 21 of the large session from the session.
 func (sess *Session) DeleteK21() {
-	runtime.Delete(sess.s, "k21")
+	runtime.Delete(sess.runtimeSession, "k21")
 }
 
 // K22 returns the value 22 of the large session.
 //
 // When the session does not hold k22, K22 returns the zero value.
 func (sess *Session) K22() string {
-	v, _ := runtime.Get[string](sess.s, "k22")
+	v, _ := runtime.Get[string](sess.runtimeSession, "k22")
 	return v
 }
 
 // LookupK22 returns the value 22 of the large session and reports whether the
 // session holds it.
 func (sess *Session) LookupK22() (string, bool) {
-	return runtime.Get[string](sess.s, "k22")
+	return runtime.Get[string](sess.runtimeSession, "k22")
 }
 
 // SetK22 sets the value 22 of the large session to v.
 func (sess *Session) SetK22(v string) {
-	runtime.Set(sess.s, "k22", v)
+	runtime.Set(sess.runtimeSession, "k22", v)
 }
 
 // UpdateK22 sets the value 22 of the large session to what fn returns for the
@@ -1090,33 +1100,33 @@ func (sess *Session) SetK22(v string) {
 // handler's response (409 Conflict by default). SetK22, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateK22(fn func(string) string) {
-	runtime.Update(sess.s, "k22", func(v string, _ bool) string {
+	runtime.Update(sess.runtimeSession, "k22", func(v string, _ bool) string {
 		return fn(v)
 	})
 }
 
 // DeleteK22 removes the value 22 of the large session from the session.
 func (sess *Session) DeleteK22() {
-	runtime.Delete(sess.s, "k22")
+	runtime.Delete(sess.runtimeSession, "k22")
 }
 
 // K23 returns the value 23 of the large session.
 //
 // When the session does not hold k23, K23 returns the zero value.
 func (sess *Session) K23() string {
-	v, _ := runtime.Get[string](sess.s, "k23")
+	v, _ := runtime.Get[string](sess.runtimeSession, "k23")
 	return v
 }
 
 // LookupK23 returns the value 23 of the large session and reports whether the
 // session holds it.
 func (sess *Session) LookupK23() (string, bool) {
-	return runtime.Get[string](sess.s, "k23")
+	return runtime.Get[string](sess.runtimeSession, "k23")
 }
 
 // SetK23 sets the value 23 of the large session to v.
 func (sess *Session) SetK23(v string) {
-	runtime.Set(sess.s, "k23", v)
+	runtime.Set(sess.runtimeSession, "k23", v)
 }
 
 // UpdateK23 sets the value 23 of the large session to what fn returns for the
@@ -1131,33 +1141,33 @@ func (sess *Session) SetK23(v string) {
 // handler's response (409 Conflict by default). SetK23, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateK23(fn func(string) string) {
-	runtime.Update(sess.s, "k23", func(v string, _ bool) string {
+	runtime.Update(sess.runtimeSession, "k23", func(v string, _ bool) string {
 		return fn(v)
 	})
 }
 
 // DeleteK23 removes the value 23 of the large session from the session.
 func (sess *Session) DeleteK23() {
-	runtime.Delete(sess.s, "k23")
+	runtime.Delete(sess.runtimeSession, "k23")
 }
 
 // K24 returns the value 24 of the large session.
 //
 // When the session does not hold k24, K24 returns the zero value.
 func (sess *Session) K24() string {
-	v, _ := runtime.Get[string](sess.s, "k24")
+	v, _ := runtime.Get[string](sess.runtimeSession, "k24")
 	return v
 }
 
 // LookupK24 returns the value 24 of the large session and reports whether the
 // session holds it.
 func (sess *Session) LookupK24() (string, bool) {
-	return runtime.Get[string](sess.s, "k24")
+	return runtime.Get[string](sess.runtimeSession, "k24")
 }
 
 // SetK24 sets the value 24 of the large session to v.
 func (sess *Session) SetK24(v string) {
-	runtime.Set(sess.s, "k24", v)
+	runtime.Set(sess.runtimeSession, "k24", v)
 }
 
 // UpdateK24 sets the value 24 of the large session to what fn returns for the
@@ -1172,33 +1182,33 @@ func (sess *Session) SetK24(v string) {
 // handler's response (409 Conflict by default). SetK24, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateK24(fn func(string) string) {
-	runtime.Update(sess.s, "k24", func(v string, _ bool) string {
+	runtime.Update(sess.runtimeSession, "k24", func(v string, _ bool) string {
 		return fn(v)
 	})
 }
 
 // DeleteK24 removes the value 24 of the large session from the session.
 func (sess *Session) DeleteK24() {
-	runtime.Delete(sess.s, "k24")
+	runtime.Delete(sess.runtimeSession, "k24")
 }
 
 // K25 returns the value 25 of the large session.
 //
 // When the session does not hold k25, K25 returns the zero value.
 func (sess *Session) K25() string {
-	v, _ := runtime.Get[string](sess.s, "k25")
+	v, _ := runtime.Get[string](sess.runtimeSession, "k25")
 	return v
 }
 
 // LookupK25 returns the value 25 of the large session and reports whether the
 // session holds it.
 func (sess *Session) LookupK25() (string, bool) {
-	return runtime.Get[string](sess.s, "k25")
+	return runtime.Get[string](sess.runtimeSession, "k25")
 }
 
 // SetK25 sets the value 25 of the large session to v.
 func (sess *Session) SetK25(v string) {
-	runtime.Set(sess.s, "k25", v)
+	runtime.Set(sess.runtimeSession, "k25", v)
 }
 
 // UpdateK25 sets the value 25 of the large session to what fn returns for the
@@ -1213,33 +1223,33 @@ func (sess *Session) SetK25(v string) {
 // handler's response (409 Conflict by default). SetK25, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateK25(fn func(string) string) {
-	runtime.Update(sess.s, "k25", func(v string, _ bool) string {
+	runtime.Update(sess.runtimeSession, "k25", func(v string, _ bool) string {
 		return fn(v)
 	})
 }
 
 // DeleteK25 removes the value 25 of the large session from the session.
 func (sess *Session) DeleteK25() {
-	runtime.Delete(sess.s, "k25")
+	runtime.Delete(sess.runtimeSession, "k25")
 }
 
 // K26 returns the value 26 of the large session.
 //
 // When the session does not hold k26, K26 returns the zero value.
 func (sess *Session) K26() string {
-	v, _ := runtime.Get[string](sess.s, "k26")
+	v, _ := runtime.Get[string](sess.runtimeSession, "k26")
 	return v
 }
 
 // LookupK26 returns the value 26 of the large session and reports whether the
 // session holds it.
 func (sess *Session) LookupK26() (string, bool) {
-	return runtime.Get[string](sess.s, "k26")
+	return runtime.Get[string](sess.runtimeSession, "k26")
 }
 
 // SetK26 sets the value 26 of the large session to v.
 func (sess *Session) SetK26(v string) {
-	runtime.Set(sess.s, "k26", v)
+	runtime.Set(sess.runtimeSession, "k26", v)
 }
 
 // UpdateK26 sets the value 26 of the large session to what fn returns for the
@@ -1254,33 +1264,33 @@ func (sess *Session) SetK26(v string) {
 // handler's response (409 Conflict by default). SetK26, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateK26(fn func(string) string) {
-	runtime.Update(sess.s, "k26", func(v string, _ bool) string {
+	runtime.Update(sess.runtimeSession, "k26", func(v string, _ bool) string {
 		return fn(v)
 	})
 }
 
 // DeleteK26 removes the value 26 of the large session from the session.
 func (sess *Session) DeleteK26() {
-	runtime.Delete(sess.s, "k26")
+	runtime.Delete(sess.runtimeSession, "k26")
 }
 
 // K27 returns the value 27 of the large session.
 //
 // When the session does not hold k27, K27 returns the zero value.
 func (sess *Session) K27() string {
-	v, _ := runtime.Get[string](sess.s, "k27")
+	v, _ := runtime.Get[string](sess.runtimeSession, "k27")
 	return v
 }
 
 // LookupK27 returns the value 27 of the large session and reports whether the
 // session holds it.
 func (sess *Session) LookupK27() (string, bool) {
-	return runtime.Get[string](sess.s, "k27")
+	return runtime.Get[string](sess.runtimeSession, "k27")
 }
 
 // SetK27 sets the value 27 of the large session to v.
 func (sess *Session) SetK27(v string) {
-	runtime.Set(sess.s, "k27", v)
+	runtime.Set(sess.runtimeSession, "k27", v)
 }
 
 // UpdateK27 sets the value 27 of the large session to what fn returns for the
@@ -1295,33 +1305,33 @@ func (sess *Session) SetK27(v string) {
 // handler's response (409 Conflict by default). SetK27, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateK27(fn func(string) string) {
-	runtime.Update(sess.s, "k27", func(v string, _ bool) string {
+	runtime.Update(sess.runtimeSession, "k27", func(v string, _ bool) string {
 		return fn(v)
 	})
 }
 
 // DeleteK27 removes the value 27 of the large session from the session.
 func (sess *Session) DeleteK27() {
-	runtime.Delete(sess.s, "k27")
+	runtime.Delete(sess.runtimeSession, "k27")
 }
 
 // K28 returns the value 28 of the large session.
 //
 // When the session does not hold k28, K28 returns the zero value.
 func (sess *Session) K28() string {
-	v, _ := runtime.Get[string](sess.s, "k28")
+	v, _ := runtime.Get[string](sess.runtimeSession, "k28")
 	return v
 }
 
 // LookupK28 returns the value 28 of the large session and reports whether the
 // session holds it.
 func (sess *Session) LookupK28() (string, bool) {
-	return runtime.Get[string](sess.s, "k28")
+	return runtime.Get[string](sess.runtimeSession, "k28")
 }
 
 // SetK28 sets the value 28 of the large session to v.
 func (sess *Session) SetK28(v string) {
-	runtime.Set(sess.s, "k28", v)
+	runtime.Set(sess.runtimeSession, "k28", v)
 }
 
 // UpdateK28 sets the value 28 of the large session to what fn returns for the
@@ -1336,33 +1346,33 @@ func (sess *Session) SetK28(v string) {
 // handler's response (409 Conflict by default). SetK28, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateK28(fn func(string) string) {
-	runtime.Update(sess.s, "k28", func(v string, _ bool) string {
+	runtime.Update(sess.runtimeSession, "k28", func(v string, _ bool) string {
 		return fn(v)
 	})
 }
 
 // DeleteK28 removes the value 28 of the large session from the session.
 func (sess *Session) DeleteK28() {
-	runtime.Delete(sess.s, "k28")
+	runtime.Delete(sess.runtimeSession, "k28")
 }
 
 // K29 returns the value 29 of the large session.
 //
 // When the session does not hold k29, K29 returns the zero value.
 func (sess *Session) K29() string {
-	v, _ := runtime.Get[string](sess.s, "k29")
+	v, _ := runtime.Get[string](sess.runtimeSession, "k29")
 	return v
 }
 
 // LookupK29 returns the value 29 of the large session and reports whether the
 // session holds it.
 func (sess *Session) LookupK29() (string, bool) {
-	return runtime.Get[string](sess.s, "k29")
+	return runtime.Get[string](sess.runtimeSession, "k29")
 }
 
 // SetK29 sets the value 29 of the large session to v.
 func (sess *Session) SetK29(v string) {
-	runtime.Set(sess.s, "k29", v)
+	runtime.Set(sess.runtimeSession, "k29", v)
 }
 
 // UpdateK29 sets the value 29 of the large session to what fn returns for the
@@ -1377,33 +1387,33 @@ func (sess *Session) SetK29(v string) {
 // handler's response (409 Conflict by default). SetK29, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateK29(fn func(string) string) {
-	runtime.Update(sess.s, "k29", func(v string, _ bool) string {
+	runtime.Update(sess.runtimeSession, "k29", func(v string, _ bool) string {
 		return fn(v)
 	})
 }
 
 // DeleteK29 removes the value 29 of the large session from the session.
 func (sess *Session) DeleteK29() {
-	runtime.Delete(sess.s, "k29")
+	runtime.Delete(sess.runtimeSession, "k29")
 }
 
 // K30 returns the value 30 of the large session.
 //
 // When the session does not hold k30, K30 returns the zero value.
 func (sess *Session) K30() string {
-	v, _ := runtime.Get[string](sess.s, "k30")
+	v, _ := runtime.Get[string](sess.runtimeSession, "k30")
 	return v
 }
 
 // LookupK30 returns the value 30 of the large session and reports whether the
 // session holds it.
 func (sess *Session) LookupK30() (string, bool) {
-	return runtime.Get[string](sess.s, "k30")
+	return runtime.Get[string](sess.runtimeSession, "k30")
 }
 
 // SetK30 sets the value 30 of the large session to v.
 func (sess *Session) SetK30(v string) {
-	runtime.Set(sess.s, "k30", v)
+	runtime.Set(sess.runtimeSession, "k30", v)
 }
 
 // UpdateK30 sets the value 30 of the large session to what fn returns for the
@@ -1418,33 +1428,33 @@ func (sess *Session) SetK30(v string) {
 // handler's response (409 Conflict by default). SetK30, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateK30(fn func(string) string) {
-	runtime.Update(sess.s, "k30", func(v string, _ bool) string {
+	runtime.Update(sess.runtimeSession, "k30", func(v string, _ bool) string {
 		return fn(v)
 	})
 }
 
 // DeleteK30 removes the value 30 of the large session from the session.
 func (sess *Session) DeleteK30() {
-	runtime.Delete(sess.s, "k30")
+	runtime.Delete(sess.runtimeSession, "k30")
 }
 
 // K31 returns the value 31 of the large session.
 //
 // When the session does not hold k31, K31 returns the zero value.
 func (sess *Session) K31() string {
-	v, _ := runtime.Get[string](sess.s, "k31")
+	v, _ := runtime.Get[string](sess.runtimeSession, "k31")
 	return v
 }
 
 // LookupK31 returns the value 31 of the large session and reports whether the
 // session holds it.
 func (sess *Session) LookupK31() (string, bool) {
-	return runtime.Get[string](sess.s, "k31")
+	return runtime.Get[string](sess.runtimeSession, "k31")
 }
 
 // SetK31 sets the value 31 of the large session to v.
 func (sess *Session) SetK31(v string) {
-	runtime.Set(sess.s, "k31", v)
+	runtime.Set(sess.runtimeSession, "k31", v)
 }
 
 // UpdateK31 sets the value 31 of the large session to what fn returns for the
@@ -1459,33 +1469,33 @@ func (sess *Session) SetK31(v string) {
 // handler's response (409 Conflict by default). SetK31, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateK31(fn func(string) string) {
-	runtime.Update(sess.s, "k31", func(v string, _ bool) string {
+	runtime.Update(sess.runtimeSession, "k31", func(v string, _ bool) string {
 		return fn(v)
 	})
 }
 
 // DeleteK31 removes the value 31 of the large session from the session.
 func (sess *Session) DeleteK31() {
-	runtime.Delete(sess.s, "k31")
+	runtime.Delete(sess.runtimeSession, "k31")
 }
 
 // K32 returns the value 32 of the large session.
 //
 // When the session does not hold k32, K32 returns the zero value.
 func (sess *Session) K32() string {
-	v, _ := runtime.Get[string](sess.s, "k32")
+	v, _ := runtime.Get[string](sess.runtimeSession, "k32")
 	return v
 }
 
 // LookupK32 returns the value 32 of the large session and reports whether the
 // session holds it.
 func (sess *Session) LookupK32() (string, bool) {
-	return runtime.Get[string](sess.s, "k32")
+	return runtime.Get[string](sess.runtimeSession, "k32")
 }
 
 // SetK32 sets the value 32 of the large session to v.
 func (sess *Session) SetK32(v string) {
-	runtime.Set(sess.s, "k32", v)
+	runtime.Set(sess.runtimeSession, "k32", v)
 }
 
 // UpdateK32 sets the value 32 of the large session to what fn returns for the
@@ -1500,33 +1510,33 @@ func (sess *Session) SetK32(v string) {
 // handler's response (409 Conflict by default). SetK32, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateK32(fn func(string) string) {
-	runtime.Update(sess.s, "k32", func(v string, _ bool) string {
+	runtime.Update(sess.runtimeSession, "k32", func(v string, _ bool) string {
 		return fn(v)
 	})
 }
 
 // DeleteK32 removes the value 32 of the large session from the session.
 func (sess *Session) DeleteK32() {
-	runtime.Delete(sess.s, "k32")
+	runtime.Delete(sess.runtimeSession, "k32")
 }
 
 // K33 returns the value 33 of the large session.
 //
 // When the session does not hold k33, K33 returns the zero value.
 func (sess *Session) K33() string {
-	v, _ := runtime.Get[string](sess.s, "k33")
+	v, _ := runtime.Get[string](sess.runtimeSession, "k33")
 	return v
 }
 
 // LookupK33 returns the value 33 of the large session and reports whether the
 // session holds it.
 func (sess *Session) LookupK33() (string, bool) {
-	return runtime.Get[string](sess.s, "k33")
+	return runtime.Get[string](sess.runtimeSession, "k33")
 }
 
 // SetK33 sets the value 33 of the large session to v.
 func (sess *Session) SetK33(v string) {
-	runtime.Set(sess.s, "k33", v)
+	runtime.Set(sess.runtimeSession, "k33", v)
 }
 
 // UpdateK33 sets the value 33 of the large session to what fn returns for the
@@ -1541,33 +1551,33 @@ func (sess *Session) SetK33(v string) {
 // handler's response (409 Conflict by default). SetK33, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateK33(fn func(string) string) {
-	runtime.Update(sess.s, "k33", func(v string, _ bool) string {
+	runtime.Update(sess.runtimeSession, "k33", func(v string, _ bool) string {
 		return fn(v)
 	})
 }
 
 // DeleteK33 removes the value 33 of the large session from the session.
 func (sess *Session) DeleteK33() {
-	runtime.Delete(sess.s, "k33")
+	runtime.Delete(sess.runtimeSession, "k33")
 }
 
 // K34 returns the value 34 of the large session.
 //
 // When the session does not hold k34, K34 returns the zero value.
 func (sess *Session) K34() string {
-	v, _ := runtime.Get[string](sess.s, "k34")
+	v, _ := runtime.Get[string](sess.runtimeSession, "k34")
 	return v
 }
 
 // LookupK34 returns the value 34 of the large session and reports whether the
 // session holds it.
 func (sess *Session) LookupK34() (string, bool) {
-	return runtime.Get[string](sess.s, "k34")
+	return runtime.Get[string](sess.runtimeSession, "k34")
 }
 
 // SetK34 sets the value 34 of the large session to v.
 func (sess *Session) SetK34(v string) {
-	runtime.Set(sess.s, "k34", v)
+	runtime.Set(sess.runtimeSession, "k34", v)
 }
 
 // UpdateK34 sets the value 34 of the large session to what fn returns for the
@@ -1582,33 +1592,33 @@ func (sess *Session) SetK34(v string) {
 // handler's response (409 Conflict by default). SetK34, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateK34(fn func(string) string) {
-	runtime.Update(sess.s, "k34", func(v string, _ bool) string {
+	runtime.Update(sess.runtimeSession, "k34", func(v string, _ bool) string {
 		return fn(v)
 	})
 }
 
 // DeleteK34 removes the value 34 of the large session from the session.
 func (sess *Session) DeleteK34() {
-	runtime.Delete(sess.s, "k34")
+	runtime.Delete(sess.runtimeSession, "k34")
 }
 
 // K35 returns the value 35 of the large session.
 //
 // When the session does not hold k35, K35 returns the zero value.
 func (sess *Session) K35() string {
-	v, _ := runtime.Get[string](sess.s, "k35")
+	v, _ := runtime.Get[string](sess.runtimeSession, "k35")
 	return v
 }
 
 // LookupK35 returns the value 35 of the large session and reports whether the
 // session holds it.
 func (sess *Session) LookupK35() (string, bool) {
-	return runtime.Get[string](sess.s, "k35")
+	return runtime.Get[string](sess.runtimeSession, "k35")
 }
 
 // SetK35 sets the value 35 of the large session to v.
 func (sess *Session) SetK35(v string) {
-	runtime.Set(sess.s, "k35", v)
+	runtime.Set(sess.runtimeSession, "k35", v)
 }
 
 // UpdateK35 sets the value 35 of the large session to what fn returns for the
@@ -1623,33 +1633,33 @@ func (sess *Session) SetK35(v string) {
 // handler's response (409 Conflict by default). SetK35, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateK35(fn func(string) string) {
-	runtime.Update(sess.s, "k35", func(v string, _ bool) string {
+	runtime.Update(sess.runtimeSession, "k35", func(v string, _ bool) string {
 		return fn(v)
 	})
 }
 
 // DeleteK35 removes the value 35 of the large session from the session.
 func (sess *Session) DeleteK35() {
-	runtime.Delete(sess.s, "k35")
+	runtime.Delete(sess.runtimeSession, "k35")
 }
 
 // K36 returns the value 36 of the large session.
 //
 // When the session does not hold k36, K36 returns the zero value.
 func (sess *Session) K36() string {
-	v, _ := runtime.Get[string](sess.s, "k36")
+	v, _ := runtime.Get[string](sess.runtimeSession, "k36")
 	return v
 }
 
 // LookupK36 returns the value 36 of the large session and reports whether the
 // session holds it.
 func (sess *Session) LookupK36() (string, bool) {
-	return runtime.Get[string](sess.s, "k36")
+	return runtime.Get[string](sess.runtimeSession, "k36")
 }
 
 // SetK36 sets the value 36 of the large session to v.
 func (sess *Session) SetK36(v string) {
-	runtime.Set(sess.s, "k36", v)
+	runtime.Set(sess.runtimeSession, "k36", v)
 }
 
 // UpdateK36 sets the value 36 of the large session to what fn returns for the
@@ -1664,33 +1674,33 @@ func (sess *Session) SetK36(v string) {
 // handler's response (409 Conflict by default). SetK36, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateK36(fn func(string) string) {
-	runtime.Update(sess.s, "k36", func(v string, _ bool) string {
+	runtime.Update(sess.runtimeSession, "k36", func(v string, _ bool) string {
 		return fn(v)
 	})
 }
 
 // DeleteK36 removes the value 36 of the large session from the session.
 func (sess *Session) DeleteK36() {
-	runtime.Delete(sess.s, "k36")
+	runtime.Delete(sess.runtimeSession, "k36")
 }
 
 // K37 returns the value 37 of the large session.
 //
 // When the session does not hold k37, K37 returns the zero value.
 func (sess *Session) K37() string {
-	v, _ := runtime.Get[string](sess.s, "k37")
+	v, _ := runtime.Get[string](sess.runtimeSession, "k37")
 	return v
 }
 
 // LookupK37 returns the value 37 of the large session and reports whether the
 // session holds it.
 func (sess *Session) LookupK37() (string, bool) {
-	return runtime.Get[string](sess.s, "k37")
+	return runtime.Get[string](sess.runtimeSession, "k37")
 }
 
 // SetK37 sets the value 37 of the large session to v.
 func (sess *Session) SetK37(v string) {
-	runtime.Set(sess.s, "k37", v)
+	runtime.Set(sess.runtimeSession, "k37", v)
 }
 
 // UpdateK37 sets the value 37 of the large session to what fn returns for the
@@ -1705,33 +1715,33 @@ func (sess *Session) SetK37(v string) {
 // handler's response (409 Conflict by default). SetK37, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateK37(fn func(string) string) {
-	runtime.Update(sess.s, "k37", func(v string, _ bool) string {
+	runtime.Update(sess.runtimeSession, "k37", func(v string, _ bool) string {
 		return fn(v)
 	})
 }
 
 // DeleteK37 removes the value 37 of the large session from the session.
 func (sess *Session) DeleteK37() {
-	runtime.Delete(sess.s, "k37")
+	runtime.Delete(sess.runtimeSession, "k37")
 }
 
 // K38 returns the value 38 of the large session.
 //
 // When the session does not hold k38, K38 returns the zero value.
 func (sess *Session) K38() string {
-	v, _ := runtime.Get[string](sess.s, "k38")
+	v, _ := runtime.Get[string](sess.runtimeSession, "k38")
 	return v
 }
 
 // LookupK38 returns the value 38 of the large session and reports whether the
 // session holds it.
 func (sess *Session) LookupK38() (string, bool) {
-	return runtime.Get[string](sess.s, "k38")
+	return runtime.Get[string](sess.runtimeSession, "k38")
 }
 
 // SetK38 sets the value 38 of the large session to v.
 func (sess *Session) SetK38(v string) {
-	runtime.Set(sess.s, "k38", v)
+	runtime.Set(sess.runtimeSession, "k38", v)
 }
 
 // UpdateK38 sets the value 38 of the large session to what fn returns for the
@@ -1746,33 +1756,33 @@ func (sess *Session) SetK38(v string) {
 // handler's response (409 Conflict by default). SetK38, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateK38(fn func(string) string) {
-	runtime.Update(sess.s, "k38", func(v string, _ bool) string {
+	runtime.Update(sess.runtimeSession, "k38", func(v string, _ bool) string {
 		return fn(v)
 	})
 }
 
 // DeleteK38 removes the value 38 of the large session from the session.
 func (sess *Session) DeleteK38() {
-	runtime.Delete(sess.s, "k38")
+	runtime.Delete(sess.runtimeSession, "k38")
 }
 
 // K39 returns the value 39 of the large session.
 //
 // When the session does not hold k39, K39 returns the zero value.
 func (sess *Session) K39() string {
-	v, _ := runtime.Get[string](sess.s, "k39")
+	v, _ := runtime.Get[string](sess.runtimeSession, "k39")
 	return v
 }
 
 // LookupK39 returns the value 39 of the large session and reports whether the
 // session holds it.
 func (sess *Session) LookupK39() (string, bool) {
-	return runtime.Get[string](sess.s, "k39")
+	return runtime.Get[string](sess.runtimeSession, "k39")
 }
 
 // SetK39 sets the value 39 of the large session to v.
 func (sess *Session) SetK39(v string) {
-	runtime.Set(sess.s, "k39", v)
+	runtime.Set(sess.runtimeSession, "k39", v)
 }
 
 // UpdateK39 sets the value 39 of the large session to what fn returns for the
@@ -1787,33 +1797,33 @@ func (sess *Session) SetK39(v string) {
 // handler's response (409 Conflict by default). SetK39, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateK39(fn func(string) string) {
-	runtime.Update(sess.s, "k39", func(v string, _ bool) string {
+	runtime.Update(sess.runtimeSession, "k39", func(v string, _ bool) string {
 		return fn(v)
 	})
 }
 
 // DeleteK39 removes the value 39 of the large session from the session.
 func (sess *Session) DeleteK39() {
-	runtime.Delete(sess.s, "k39")
+	runtime.Delete(sess.runtimeSession, "k39")
 }
 
 // K40 returns the value 40 of the large session.
 //
 // When the session does not hold k40, K40 returns the zero value.
 func (sess *Session) K40() string {
-	v, _ := runtime.Get[string](sess.s, "k40")
+	v, _ := runtime.Get[string](sess.runtimeSession, "k40")
 	return v
 }
 
 // LookupK40 returns the value 40 of the large session and reports whether the
 // session holds it.
 func (sess *Session) LookupK40() (string, bool) {
-	return runtime.Get[string](sess.s, "k40")
+	return runtime.Get[string](sess.runtimeSession, "k40")
 }
 
 // SetK40 sets the value 40 of the large session to v.
 func (sess *Session) SetK40(v string) {
-	runtime.Set(sess.s, "k40", v)
+	runtime.Set(sess.runtimeSession, "k40", v)
 }
 
 // UpdateK40 sets the value 40 of the large session to what fn returns for the
@@ -1828,33 +1838,33 @@ func (sess *Session) SetK40(v string) {
 // handler's response (409 Conflict by default). SetK40, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateK40(fn func(string) string) {
-	runtime.Update(sess.s, "k40", func(v string, _ bool) string {
+	runtime.Update(sess.runtimeSession, "k40", func(v string, _ bool) string {
 		return fn(v)
 	})
 }
 
 // DeleteK40 removes the value 40 of the large session from the session.
 func (sess *Session) DeleteK40() {
-	runtime.Delete(sess.s, "k40")
+	runtime.Delete(sess.runtimeSession, "k40")
 }
 
 // K41 returns the value 41 of the large session.
 //
 // When the session does not hold k41, K41 returns the zero value.
 func (sess *Session) K41() string {
-	v, _ := runtime.Get[string](sess.s, "k41")
+	v, _ := runtime.Get[string](sess.runtimeSession, "k41")
 	return v
 }
 
 // LookupK41 returns the value 41 of the large session and reports whether the
 // session holds it.
 func (sess *Session) LookupK41() (string, bool) {
-	return runtime.Get[string](sess.s, "k41")
+	return runtime.Get[string](sess.runtimeSession, "k41")
 }
 
 // SetK41 sets the value 41 of the large session to v.
 func (sess *Session) SetK41(v string) {
-	runtime.Set(sess.s, "k41", v)
+	runtime.Set(sess.runtimeSession, "k41", v)
 }
 
 // UpdateK41 sets the value 41 of the large session to what fn returns for the
@@ -1869,33 +1879,33 @@ func (sess *Session) SetK41(v string) {
 // handler's response (409 Conflict by default). SetK41, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateK41(fn func(string) string) {
-	runtime.Update(sess.s, "k41", func(v string, _ bool) string {
+	runtime.Update(sess.runtimeSession, "k41", func(v string, _ bool) string {
 		return fn(v)
 	})
 }
 
 // DeleteK41 removes the value 41 of the large session from the session.
 func (sess *Session) DeleteK41() {
-	runtime.Delete(sess.s, "k41")
+	runtime.Delete(sess.runtimeSession, "k41")
 }
 
 // K42 returns the value 42 of the large session.
 //
 // When the session does not hold k42, K42 returns the zero value.
 func (sess *Session) K42() string {
-	v, _ := runtime.Get[string](sess.s, "k42")
+	v, _ := runtime.Get[string](sess.runtimeSession, "k42")
 	return v
 }
 
 // LookupK42 returns the value 42 of the large session and reports whether the
 // session holds it.
 func (sess *Session) LookupK42() (string, bool) {
-	return runtime.Get[string](sess.s, "k42")
+	return runtime.Get[string](sess.runtimeSession, "k42")
 }
 
 // SetK42 sets the value 42 of the large session to v.
 func (sess *Session) SetK42(v string) {
-	runtime.Set(sess.s, "k42", v)
+	runtime.Set(sess.runtimeSession, "k42", v)
 }
 
 // UpdateK42 sets the value 42 of the large session to what fn returns for the
@@ -1910,33 +1920,33 @@ func (sess *Session) SetK42(v string) {
 // handler's response (409 Conflict by default). SetK42, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateK42(fn func(string) string) {
-	runtime.Update(sess.s, "k42", func(v string, _ bool) string {
+	runtime.Update(sess.runtimeSession, "k42", func(v string, _ bool) string {
 		return fn(v)
 	})
 }
 
 // DeleteK42 removes the value 42 of the large session from the session.
 func (sess *Session) DeleteK42() {
-	runtime.Delete(sess.s, "k42")
+	runtime.Delete(sess.runtimeSession, "k42")
 }
 
 // K43 returns the value 43 of the large session.
 //
 // When the session does not hold k43, K43 returns the zero value.
 func (sess *Session) K43() string {
-	v, _ := runtime.Get[string](sess.s, "k43")
+	v, _ := runtime.Get[string](sess.runtimeSession, "k43")
 	return v
 }
 
 // LookupK43 returns the value 43 of the large session and reports whether the
 // session holds it.
 func (sess *Session) LookupK43() (string, bool) {
-	return runtime.Get[string](sess.s, "k43")
+	return runtime.Get[string](sess.runtimeSession, "k43")
 }
 
 // SetK43 sets the value 43 of the large session to v.
 func (sess *Session) SetK43(v string) {
-	runtime.Set(sess.s, "k43", v)
+	runtime.Set(sess.runtimeSession, "k43", v)
 }
 
 // UpdateK43 sets the value 43 of the large session to what fn returns for the
@@ -1951,33 +1961,33 @@ func (sess *Session) SetK43(v string) {
 // handler's response (409 Conflict by default). SetK43, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateK43(fn func(string) string) {
-	runtime.Update(sess.s, "k43", func(v string, _ bool) string {
+	runtime.Update(sess.runtimeSession, "k43", func(v string, _ bool) string {
 		return fn(v)
 	})
 }
 
 // DeleteK43 removes the value 43 of the large session from the session.
 func (sess *Session) DeleteK43() {
-	runtime.Delete(sess.s, "k43")
+	runtime.Delete(sess.runtimeSession, "k43")
 }
 
 // K44 returns the value 44 of the large session.
 //
 // When the session does not hold k44, K44 returns the zero value.
 func (sess *Session) K44() string {
-	v, _ := runtime.Get[string](sess.s, "k44")
+	v, _ := runtime.Get[string](sess.runtimeSession, "k44")
 	return v
 }
 
 // LookupK44 returns the value 44 of the large session and reports whether the
 // session holds it.
 func (sess *Session) LookupK44() (string, bool) {
-	return runtime.Get[string](sess.s, "k44")
+	return runtime.Get[string](sess.runtimeSession, "k44")
 }
 
 // SetK44 sets the value 44 of the large session to v.
 func (sess *Session) SetK44(v string) {
-	runtime.Set(sess.s, "k44", v)
+	runtime.Set(sess.runtimeSession, "k44", v)
 }
 
 // UpdateK44 sets the value 44 of the large session to what fn returns for the
@@ -1992,33 +2002,33 @@ func (sess *Session) SetK44(v string) {
 // handler's response (409 Conflict by default). SetK44, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateK44(fn func(string) string) {
-	runtime.Update(sess.s, "k44", func(v string, _ bool) string {
+	runtime.Update(sess.runtimeSession, "k44", func(v string, _ bool) string {
 		return fn(v)
 	})
 }
 
 // DeleteK44 removes the value 44 of the large session from the session.
 func (sess *Session) DeleteK44() {
-	runtime.Delete(sess.s, "k44")
+	runtime.Delete(sess.runtimeSession, "k44")
 }
 
 // K45 returns the value 45 of the large session.
 //
 // When the session does not hold k45, K45 returns the zero value.
 func (sess *Session) K45() string {
-	v, _ := runtime.Get[string](sess.s, "k45")
+	v, _ := runtime.Get[string](sess.runtimeSession, "k45")
 	return v
 }
 
 // LookupK45 returns the value 45 of the large session and reports whether the
 // session holds it.
 func (sess *Session) LookupK45() (string, bool) {
-	return runtime.Get[string](sess.s, "k45")
+	return runtime.Get[string](sess.runtimeSession, "k45")
 }
 
 // SetK45 sets the value 45 of the large session to v.
 func (sess *Session) SetK45(v string) {
-	runtime.Set(sess.s, "k45", v)
+	runtime.Set(sess.runtimeSession, "k45", v)
 }
 
 // UpdateK45 sets the value 45 of the large session to what fn returns for the
@@ -2033,33 +2043,33 @@ func (sess *Session) SetK45(v string) {
 // handler's response (409 Conflict by default). SetK45, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateK45(fn func(string) string) {
-	runtime.Update(sess.s, "k45", func(v string, _ bool) string {
+	runtime.Update(sess.runtimeSession, "k45", func(v string, _ bool) string {
 		return fn(v)
 	})
 }
 
 // DeleteK45 removes the value 45 of the large session from the session.
 func (sess *Session) DeleteK45() {
-	runtime.Delete(sess.s, "k45")
+	runtime.Delete(sess.runtimeSession, "k45")
 }
 
 // K46 returns the value 46 of the large session.
 //
 // When the session does not hold k46, K46 returns the zero value.
 func (sess *Session) K46() string {
-	v, _ := runtime.Get[string](sess.s, "k46")
+	v, _ := runtime.Get[string](sess.runtimeSession, "k46")
 	return v
 }
 
 // LookupK46 returns the value 46 of the large session and reports whether the
 // session holds it.
 func (sess *Session) LookupK46() (string, bool) {
-	return runtime.Get[string](sess.s, "k46")
+	return runtime.Get[string](sess.runtimeSession, "k46")
 }
 
 // SetK46 sets the value 46 of the large session to v.
 func (sess *Session) SetK46(v string) {
-	runtime.Set(sess.s, "k46", v)
+	runtime.Set(sess.runtimeSession, "k46", v)
 }
 
 // UpdateK46 sets the value 46 of the large session to what fn returns for the
@@ -2074,33 +2084,33 @@ func (sess *Session) SetK46(v string) {
 // handler's response (409 Conflict by default). SetK46, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateK46(fn func(string) string) {
-	runtime.Update(sess.s, "k46", func(v string, _ bool) string {
+	runtime.Update(sess.runtimeSession, "k46", func(v string, _ bool) string {
 		return fn(v)
 	})
 }
 
 // DeleteK46 removes the value 46 of the large session from the session.
 func (sess *Session) DeleteK46() {
-	runtime.Delete(sess.s, "k46")
+	runtime.Delete(sess.runtimeSession, "k46")
 }
 
 // K47 returns the value 47 of the large session.
 //
 // When the session does not hold k47, K47 returns the zero value.
 func (sess *Session) K47() string {
-	v, _ := runtime.Get[string](sess.s, "k47")
+	v, _ := runtime.Get[string](sess.runtimeSession, "k47")
 	return v
 }
 
 // LookupK47 returns the value 47 of the large session and reports whether the
 // session holds it.
 func (sess *Session) LookupK47() (string, bool) {
-	return runtime.Get[string](sess.s, "k47")
+	return runtime.Get[string](sess.runtimeSession, "k47")
 }
 
 // SetK47 sets the value 47 of the large session to v.
 func (sess *Session) SetK47(v string) {
-	runtime.Set(sess.s, "k47", v)
+	runtime.Set(sess.runtimeSession, "k47", v)
 }
 
 // UpdateK47 sets the value 47 of the large session to what fn returns for the
@@ -2115,33 +2125,33 @@ func (sess *Session) SetK47(v string) {
 // handler's response (409 Conflict by default). SetK47, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateK47(fn func(string) string) {
-	runtime.Update(sess.s, "k47", func(v string, _ bool) string {
+	runtime.Update(sess.runtimeSession, "k47", func(v string, _ bool) string {
 		return fn(v)
 	})
 }
 
 // DeleteK47 removes the value 47 of the large session from the session.
 func (sess *Session) DeleteK47() {
-	runtime.Delete(sess.s, "k47")
+	runtime.Delete(sess.runtimeSession, "k47")
 }
 
 // K48 returns the value 48 of the large session.
 //
 // When the session does not hold k48, K48 returns the zero value.
 func (sess *Session) K48() string {
-	v, _ := runtime.Get[string](sess.s, "k48")
+	v, _ := runtime.Get[string](sess.runtimeSession, "k48")
 	return v
 }
 
 // LookupK48 returns the value 48 of the large session and reports whether the
 // session holds it.
 func (sess *Session) LookupK48() (string, bool) {
-	return runtime.Get[string](sess.s, "k48")
+	return runtime.Get[string](sess.runtimeSession, "k48")
 }
 
 // SetK48 sets the value 48 of the large session to v.
 func (sess *Session) SetK48(v string) {
-	runtime.Set(sess.s, "k48", v)
+	runtime.Set(sess.runtimeSession, "k48", v)
 }
 
 // UpdateK48 sets the value 48 of the large session to what fn returns for the
@@ -2156,33 +2166,33 @@ func (sess *Session) SetK48(v string) {
 // handler's response (409 Conflict by default). SetK48, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateK48(fn func(string) string) {
-	runtime.Update(sess.s, "k48", func(v string, _ bool) string {
+	runtime.Update(sess.runtimeSession, "k48", func(v string, _ bool) string {
 		return fn(v)
 	})
 }
 
 // DeleteK48 removes the value 48 of the large session from the session.
 func (sess *Session) DeleteK48() {
-	runtime.Delete(sess.s, "k48")
+	runtime.Delete(sess.runtimeSession, "k48")
 }
 
 // K49 returns the value 49 of the large session.
 //
 // When the session does not hold k49, K49 returns the zero value.
 func (sess *Session) K49() string {
-	v, _ := runtime.Get[string](sess.s, "k49")
+	v, _ := runtime.Get[string](sess.runtimeSession, "k49")
 	return v
 }
 
 // LookupK49 returns the value 49 of the large session and reports whether the
 // session holds it.
 func (sess *Session) LookupK49() (string, bool) {
-	return runtime.Get[string](sess.s, "k49")
+	return runtime.Get[string](sess.runtimeSession, "k49")
 }
 
 // SetK49 sets the value 49 of the large session to v.
 func (sess *Session) SetK49(v string) {
-	runtime.Set(sess.s, "k49", v)
+	runtime.Set(sess.runtimeSession, "k49", v)
 }
 
 // UpdateK49 sets the value 49 of the large session to what fn returns for the
@@ -2197,100 +2207,14 @@ func (sess *Session) SetK49(v string) {
 // handler's response (409 Conflict by default). SetK49, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateK49(fn func(string) string) {
-	runtime.Update(sess.s, "k49", func(v string, _ bool) string {
+	runtime.Update(sess.runtimeSession, "k49", func(v string, _ bool) string {
 		return fn(v)
 	})
 }
 
 // DeleteK49 removes the value 49 of the large session from the session.
 func (sess *Session) DeleteK49() {
-	runtime.Delete(sess.s, "k49")
-}
-
-// Flush empties the session and ends it: its stored row is deleted, its cookie
-// is expired, and anything set afterwards is saved under a new token. Call it
-// when a user signs out.
-func (sess *Session) Flush() {
-	sess.s.Flush()
-}
-
-// CycleKey gives the session a new token while keeping its data; the old token
-// stops working when the session is saved. Call it when a user signs in.
-func (sess *Session) CycleKey() {
-	sess.s.CycleKey()
-}
-
-// SignIn cycles the session key, as CycleKey does, and binds the session to
-// userID, kept beside the data so that a user's sessions can be listed and
-// ended together ("your devices", "sign out everywhere"). Call it when a user
-// signs in.
-func (sess *Session) SignIn(userID string) {
-	sess.s.SignIn(userID)
-}
-
-// BoundUser returns the user the session was bound to by SignIn, and whether
-// it is bound.
-func (sess *Session) BoundUser() (string, bool) {
-	return sess.s.BoundUser()
-}
-
-// IsEmpty reports whether the session holds no data. A session emptied by the
-// handler is deleted, and its cookie expired, when the request ends.
-func (sess *Session) IsEmpty() bool {
-	return sess.s.IsEmpty()
-}
-
-// SetExpiry sets when the session ends: runtime.ExpireAfter(d),
-// runtime.ExpireAt(t), runtime.ExpireAtBrowserClose() or
-// runtime.ExpireDefault(). It takes effect when the session is saved.
-func (sess *Session) SetExpiry(e runtime.Expiry) {
-	sess.s.SetExpiry(e)
-}
-
-// ExpiryAge returns how long from now the session will last once saved.
-func (sess *Session) ExpiryAge() time.Duration {
-	return sess.s.ExpiryAge()
-}
-
-// ExpiryDate returns when the session will end if it is saved now.
-func (sess *Session) ExpiryDate() time.Time {
-	return sess.s.ExpiryDate()
-}
-
-// ExpiresAtBrowserClose reports whether the session's cookie lasts only until
-// the browser closes.
-func (sess *Session) ExpiresAtBrowserClose() bool {
-	return sess.s.ExpiresAtBrowserClose()
-}
-
-// SetTestCookie stores a marker that TestCookieWorked finds on a later request
-// if the browser sent the cookie back.
-func (sess *Session) SetTestCookie() {
-	sess.s.SetTestCookie()
-}
-
-// TestCookieWorked reports whether the marker of SetTestCookie came back, that
-// is, whether the browser accepts cookies.
-func (sess *Session) TestCookieWorked() bool {
-	return sess.s.TestCookieWorked()
-}
-
-// DeleteTestCookie removes the marker of SetTestCookie.
-func (sess *Session) DeleteTestCookie() {
-	sess.s.DeleteTestCookie()
-}
-
-// MarkModified makes the session save when the request ends even if no key
-// changed, which refreshes its expiry and cookie.
-func (sess *Session) MarkModified() {
-	sess.s.MarkModified()
-}
-
-// Err loads the session if it is not loaded yet and returns the error that
-// will replace the response: the store failed to load it, or a value could not
-// be encoded. Handlers need not check it; it lets one stop early.
-func (sess *Session) Err() error {
-	return sess.s.Err()
+	runtime.Delete(sess.runtimeSession, "k49")
 }
 
 // Keys describes the session keys in declaration order, for tools such as the

@@ -116,8 +116,9 @@
 //	    sensitive: true
 //
 // Each key gets X, LookupX, SetX, UpdateX and DeleteX methods (a flash key
-// gets PopX, SetX, UpdateX and DeleteX), and the Session type also forwards
-// the session's lifecycle methods: Flush, CycleKey, SetExpiry and the rest.
+// gets PopX, SetX, UpdateX and DeleteX), and the Session type embeds the
+// runtime session, so it has its lifecycle methods: Flush, CycleKey, SignIn,
+// SetExpiry and the rest, documented on runtime.Session.
 // UpdateX(fn) is a read-modify-write whose save is a compare-and-set of the
 // key, so concurrent requests cannot undo each other's update.
 package main

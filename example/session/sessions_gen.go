@@ -10,11 +10,22 @@ import (
 	"time"
 )
 
+// runtimeSession is runtime.Session under a name of this package, so that the
+// field of Session that embeds it is unexported while its methods are
+// promoted.
+type runtimeSession = runtime.Session
+
 // Session is the typed session of one request, with an accessor for each key
-// declared in sessions.yaml and the session's lifecycle methods. Get it with
-// From or FromContext; it loads nothing until it is first used.
+// declared in sessions.yaml. Get it with From or FromContext; it loads nothing
+// until it is first used.
+//
+// Its lifecycle methods, such as Flush, CycleKey, SignIn, SetExpiry and Err,
+// are those of runtime.Session, which it embeds. go doc does not list methods
+// promoted from another package; they are documented by
+//
+//	go doc github.com/sessiongen/sessiongen/runtime.Session
 type Session struct {
-	s *runtime.Session
+	*runtimeSession
 }
 
 // From returns the session of r. It does no I/O: the session is loaded when
@@ -38,19 +49,19 @@ func FromContext(ctx context.Context) (*Session, bool) {
 //
 // When the session does not hold user_name, UserName returns the zero value.
 func (sess *Session) UserName() string {
-	v, _ := runtime.Get[string](sess.s, "user_name")
+	v, _ := runtime.Get[string](sess.runtimeSession, "user_name")
 	return v
 }
 
 // LookupUserName returns the value of user_name and reports whether the
 // session holds it.
 func (sess *Session) LookupUserName() (string, bool) {
-	return runtime.Get[string](sess.s, "user_name")
+	return runtime.Get[string](sess.runtimeSession, "user_name")
 }
 
 // SetUserName sets the value of user_name to v.
 func (sess *Session) SetUserName(v string) {
-	runtime.Set(sess.s, "user_name", v)
+	runtime.Set(sess.runtimeSession, "user_name", v)
 }
 
 // UpdateUserName sets the value of user_name to what fn returns for the
@@ -65,14 +76,14 @@ func (sess *Session) SetUserName(v string) {
 // handler's response (409 Conflict by default). SetUserName, by contrast, is
 // last writer wins.
 func (sess *Session) UpdateUserName(fn func(string) string) {
-	runtime.Update(sess.s, "user_name", func(v string, _ bool) string {
+	runtime.Update(sess.runtimeSession, "user_name", func(v string, _ bool) string {
 		return fn(v)
 	})
 }
 
 // DeleteUserName removes the value of user_name from the session.
 func (sess *Session) DeleteUserName() {
-	runtime.Delete(sess.s, "user_name")
+	runtime.Delete(sess.runtimeSession, "user_name")
 }
 
 // Cart returns the products in the cart, in the order they were first added.
@@ -81,20 +92,20 @@ func (sess *Session) DeleteUserName() {
 //
 // The result is a copy: changing it does not change the session.
 func (sess *Session) Cart() []catalog.CartLine {
-	v, _ := runtime.Get[[]catalog.CartLine](sess.s, "cart")
+	v, _ := runtime.Get[[]catalog.CartLine](sess.runtimeSession, "cart")
 	return v
 }
 
 // LookupCart returns the value of cart and reports whether the session holds
 // it.
 func (sess *Session) LookupCart() ([]catalog.CartLine, bool) {
-	return runtime.Get[[]catalog.CartLine](sess.s, "cart")
+	return runtime.Get[[]catalog.CartLine](sess.runtimeSession, "cart")
 }
 
 // SetCart sets the value of cart to v. The session keeps a copy: changing v
 // later does not change the session.
 func (sess *Session) SetCart(v []catalog.CartLine) {
-	runtime.Set(sess.s, "cart", v)
+	runtime.Set(sess.runtimeSession, "cart", v)
 }
 
 // UpdateCart sets the value of cart to what fn returns for the current value.
@@ -111,21 +122,21 @@ func (sess *Session) SetCart(v []catalog.CartLine) {
 // handler's response (409 Conflict by default). SetCart, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateCart(fn func([]catalog.CartLine) []catalog.CartLine) {
-	runtime.Update(sess.s, "cart", func(v []catalog.CartLine, _ bool) []catalog.CartLine {
+	runtime.Update(sess.runtimeSession, "cart", func(v []catalog.CartLine, _ bool) []catalog.CartLine {
 		return fn(v)
 	})
 }
 
 // DeleteCart removes the value of cart from the session.
 func (sess *Session) DeleteCart() {
-	runtime.Delete(sess.s, "cart")
+	runtime.Delete(sess.runtimeSession, "cart")
 }
 
 // Theme returns the colour theme chosen by the visitor, light or dark.
 //
 // When the session does not hold theme, Theme returns the default, "light".
 func (sess *Session) Theme() string {
-	if v, ok := runtime.Get[string](sess.s, "theme"); ok {
+	if v, ok := runtime.Get[string](sess.runtimeSession, "theme"); ok {
 		return v
 	}
 	return "light"
@@ -134,12 +145,12 @@ func (sess *Session) Theme() string {
 // LookupTheme returns the value of theme and reports whether the session holds
 // it. When it does not, LookupTheme returns the zero value, not the default.
 func (sess *Session) LookupTheme() (string, bool) {
-	return runtime.Get[string](sess.s, "theme")
+	return runtime.Get[string](sess.runtimeSession, "theme")
 }
 
 // SetTheme sets the value of theme to v.
 func (sess *Session) SetTheme(v string) {
-	runtime.Set(sess.s, "theme", v)
+	runtime.Set(sess.runtimeSession, "theme", v)
 }
 
 // UpdateTheme sets the value of theme to what fn returns for the current
@@ -154,7 +165,7 @@ func (sess *Session) SetTheme(v string) {
 // handler's response (409 Conflict by default). SetTheme, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateTheme(fn func(string) string) {
-	runtime.Update(sess.s, "theme", func(v string, ok bool) string {
+	runtime.Update(sess.runtimeSession, "theme", func(v string, ok bool) string {
 		if !ok {
 			v = "light"
 		}
@@ -164,7 +175,7 @@ func (sess *Session) UpdateTheme(fn func(string) string) {
 
 // DeleteTheme removes the value of theme from the session.
 func (sess *Session) DeleteTheme() {
-	runtime.Delete(sess.s, "theme")
+	runtime.Delete(sess.runtimeSession, "theme")
 }
 
 // PopNotice returns the one-time message shown on the next page and removes it
@@ -173,12 +184,12 @@ func (sess *Session) DeleteTheme() {
 // PopNotice reports whether the session held notice; when it did not, it
 // returns the zero value.
 func (sess *Session) PopNotice() (string, bool) {
-	return runtime.Pop[string](sess.s, "notice")
+	return runtime.Pop[string](sess.runtimeSession, "notice")
 }
 
 // SetNotice sets the one-time message shown on the next page to v.
 func (sess *Session) SetNotice(v string) {
-	runtime.Set(sess.s, "notice", v)
+	runtime.Set(sess.runtimeSession, "notice", v)
 }
 
 // UpdateNotice sets the one-time message shown on the next page to what fn
@@ -195,7 +206,7 @@ func (sess *Session) SetNotice(v string) {
 //
 // The value stays in the session until PopNotice reads it.
 func (sess *Session) UpdateNotice(fn func(string) string) {
-	runtime.Update(sess.s, "notice", func(v string, _ bool) string {
+	runtime.Update(sess.runtimeSession, "notice", func(v string, _ bool) string {
 		return fn(v)
 	})
 }
@@ -203,7 +214,7 @@ func (sess *Session) UpdateNotice(fn func(string) string) {
 // DeleteNotice removes the one-time message shown on the next page from the
 // session.
 func (sess *Session) DeleteNotice() {
-	runtime.Delete(sess.s, "notice")
+	runtime.Delete(sess.runtimeSession, "notice")
 }
 
 // SignedInAt returns when the user signed in.
@@ -211,19 +222,19 @@ func (sess *Session) DeleteNotice() {
 // When the session does not hold signed_in_at, SignedInAt returns the zero
 // value.
 func (sess *Session) SignedInAt() time.Time {
-	v, _ := runtime.Get[time.Time](sess.s, "signed_in_at")
+	v, _ := runtime.Get[time.Time](sess.runtimeSession, "signed_in_at")
 	return v
 }
 
 // LookupSignedInAt returns when the user signed in and reports whether the
 // session holds it.
 func (sess *Session) LookupSignedInAt() (time.Time, bool) {
-	return runtime.Get[time.Time](sess.s, "signed_in_at")
+	return runtime.Get[time.Time](sess.runtimeSession, "signed_in_at")
 }
 
 // SetSignedInAt sets when the user signed in to v.
 func (sess *Session) SetSignedInAt(v time.Time) {
-	runtime.Set(sess.s, "signed_in_at", v)
+	runtime.Set(sess.runtimeSession, "signed_in_at", v)
 }
 
 // UpdateSignedInAt sets when the user signed in to what fn returns for the
@@ -238,100 +249,14 @@ func (sess *Session) SetSignedInAt(v time.Time) {
 // handler's response (409 Conflict by default). SetSignedInAt, by contrast, is
 // last writer wins.
 func (sess *Session) UpdateSignedInAt(fn func(time.Time) time.Time) {
-	runtime.Update(sess.s, "signed_in_at", func(v time.Time, _ bool) time.Time {
+	runtime.Update(sess.runtimeSession, "signed_in_at", func(v time.Time, _ bool) time.Time {
 		return fn(v)
 	})
 }
 
 // DeleteSignedInAt removes when the user signed in from the session.
 func (sess *Session) DeleteSignedInAt() {
-	runtime.Delete(sess.s, "signed_in_at")
-}
-
-// Flush empties the session and ends it: its stored row is deleted, its cookie
-// is expired, and anything set afterwards is saved under a new token. Call it
-// when a user signs out.
-func (sess *Session) Flush() {
-	sess.s.Flush()
-}
-
-// CycleKey gives the session a new token while keeping its data; the old token
-// stops working when the session is saved. Call it when a user signs in.
-func (sess *Session) CycleKey() {
-	sess.s.CycleKey()
-}
-
-// SignIn cycles the session key, as CycleKey does, and binds the session to
-// userID, kept beside the data so that a user's sessions can be listed and
-// ended together ("your devices", "sign out everywhere"). Call it when a user
-// signs in.
-func (sess *Session) SignIn(userID string) {
-	sess.s.SignIn(userID)
-}
-
-// BoundUser returns the user the session was bound to by SignIn, and whether
-// it is bound.
-func (sess *Session) BoundUser() (string, bool) {
-	return sess.s.BoundUser()
-}
-
-// IsEmpty reports whether the session holds no data. A session emptied by the
-// handler is deleted, and its cookie expired, when the request ends.
-func (sess *Session) IsEmpty() bool {
-	return sess.s.IsEmpty()
-}
-
-// SetExpiry sets when the session ends: runtime.ExpireAfter(d),
-// runtime.ExpireAt(t), runtime.ExpireAtBrowserClose() or
-// runtime.ExpireDefault(). It takes effect when the session is saved.
-func (sess *Session) SetExpiry(e runtime.Expiry) {
-	sess.s.SetExpiry(e)
-}
-
-// ExpiryAge returns how long from now the session will last once saved.
-func (sess *Session) ExpiryAge() time.Duration {
-	return sess.s.ExpiryAge()
-}
-
-// ExpiryDate returns when the session will end if it is saved now.
-func (sess *Session) ExpiryDate() time.Time {
-	return sess.s.ExpiryDate()
-}
-
-// ExpiresAtBrowserClose reports whether the session's cookie lasts only until
-// the browser closes.
-func (sess *Session) ExpiresAtBrowserClose() bool {
-	return sess.s.ExpiresAtBrowserClose()
-}
-
-// SetTestCookie stores a marker that TestCookieWorked finds on a later request
-// if the browser sent the cookie back.
-func (sess *Session) SetTestCookie() {
-	sess.s.SetTestCookie()
-}
-
-// TestCookieWorked reports whether the marker of SetTestCookie came back, that
-// is, whether the browser accepts cookies.
-func (sess *Session) TestCookieWorked() bool {
-	return sess.s.TestCookieWorked()
-}
-
-// DeleteTestCookie removes the marker of SetTestCookie.
-func (sess *Session) DeleteTestCookie() {
-	sess.s.DeleteTestCookie()
-}
-
-// MarkModified makes the session save when the request ends even if no key
-// changed, which refreshes its expiry and cookie.
-func (sess *Session) MarkModified() {
-	sess.s.MarkModified()
-}
-
-// Err loads the session if it is not loaded yet and returns the error that
-// will replace the response: the store failed to load it, or a value could not
-// be encoded. Handlers need not check it; it lets one stop early.
-func (sess *Session) Err() error {
-	return sess.s.Err()
+	runtime.Delete(sess.runtimeSession, "signed_in_at")
 }
 
 // Keys describes the session keys in declaration order, for tools such as the

@@ -6,14 +6,24 @@ import (
 	"context"
 	runtime "github.com/sessiongen/sessiongen/runtime"
 	"net/http"
-	"time"
 )
 
+// runtimeSession is runtime.Session under a name of this package, so that the
+// field of Session that embeds it is unexported while its methods are
+// promoted.
+type runtimeSession = runtime.Session
+
 // Session is the typed session of one request, with an accessor for each key
-// declared in sessions.yaml and the session's lifecycle methods. Get it with
-// From or FromContext; it loads nothing until it is first used.
+// declared in sessions.yaml. Get it with From or FromContext; it loads nothing
+// until it is first used.
+//
+// Its lifecycle methods, such as Flush, CycleKey, SignIn, SetExpiry and Err,
+// are those of runtime.Session, which it embeds. go doc does not list methods
+// promoted from another package; they are documented by
+//
+//	go doc github.com/sessiongen/sessiongen/runtime.Session
 type Session struct {
-	s *runtime.Session
+	*runtimeSession
 }
 
 // From returns the session of r. It does no I/O: the session is loaded when
@@ -37,19 +47,19 @@ func FromContext(ctx context.Context) (*Session, bool) {
 //
 // When the session does not hold visits, Visits returns the zero value.
 func (sess *Session) Visits() int {
-	v, _ := runtime.Get[int](sess.s, "visits")
+	v, _ := runtime.Get[int](sess.runtimeSession, "visits")
 	return v
 }
 
 // LookupVisits returns the number of pages the visitor has seen and reports
 // whether the session holds it.
 func (sess *Session) LookupVisits() (int, bool) {
-	return runtime.Get[int](sess.s, "visits")
+	return runtime.Get[int](sess.runtimeSession, "visits")
 }
 
 // SetVisits sets the number of pages the visitor has seen to v.
 func (sess *Session) SetVisits(v int) {
-	runtime.Set(sess.s, "visits", v)
+	runtime.Set(sess.runtimeSession, "visits", v)
 }
 
 // UpdateVisits sets the number of pages the visitor has seen to what fn
@@ -64,7 +74,7 @@ func (sess *Session) SetVisits(v int) {
 // handler's response (409 Conflict by default). SetVisits, by contrast, is
 // last writer wins.
 func (sess *Session) UpdateVisits(fn func(int) int) {
-	runtime.Update(sess.s, "visits", func(v int, _ bool) int {
+	runtime.Update(sess.runtimeSession, "visits", func(v int, _ bool) int {
 		return fn(v)
 	})
 }
@@ -72,7 +82,7 @@ func (sess *Session) UpdateVisits(fn func(int) int) {
 // DeleteVisits removes the number of pages the visitor has seen from the
 // session.
 func (sess *Session) DeleteVisits() {
-	runtime.Delete(sess.s, "visits")
+	runtime.Delete(sess.runtimeSession, "visits")
 }
 
 // Cart returns the products in the cart, in the order they were added.
@@ -81,20 +91,20 @@ func (sess *Session) DeleteVisits() {
 //
 // The result is a copy: changing it does not change the session.
 func (sess *Session) Cart() []string {
-	v, _ := runtime.Get[[]string](sess.s, "cart")
+	v, _ := runtime.Get[[]string](sess.runtimeSession, "cart")
 	return v
 }
 
 // LookupCart returns the value of cart and reports whether the session holds
 // it.
 func (sess *Session) LookupCart() ([]string, bool) {
-	return runtime.Get[[]string](sess.s, "cart")
+	return runtime.Get[[]string](sess.runtimeSession, "cart")
 }
 
 // SetCart sets the value of cart to v. The session keeps a copy: changing v
 // later does not change the session.
 func (sess *Session) SetCart(v []string) {
-	runtime.Set(sess.s, "cart", v)
+	runtime.Set(sess.runtimeSession, "cart", v)
 }
 
 // UpdateCart sets the value of cart to what fn returns for the current value.
@@ -111,100 +121,14 @@ func (sess *Session) SetCart(v []string) {
 // handler's response (409 Conflict by default). SetCart, by contrast, is last
 // writer wins.
 func (sess *Session) UpdateCart(fn func([]string) []string) {
-	runtime.Update(sess.s, "cart", func(v []string, _ bool) []string {
+	runtime.Update(sess.runtimeSession, "cart", func(v []string, _ bool) []string {
 		return fn(v)
 	})
 }
 
 // DeleteCart removes the value of cart from the session.
 func (sess *Session) DeleteCart() {
-	runtime.Delete(sess.s, "cart")
-}
-
-// Flush empties the session and ends it: its stored row is deleted, its cookie
-// is expired, and anything set afterwards is saved under a new token. Call it
-// when a user signs out.
-func (sess *Session) Flush() {
-	sess.s.Flush()
-}
-
-// CycleKey gives the session a new token while keeping its data; the old token
-// stops working when the session is saved. Call it when a user signs in.
-func (sess *Session) CycleKey() {
-	sess.s.CycleKey()
-}
-
-// SignIn cycles the session key, as CycleKey does, and binds the session to
-// userID, kept beside the data so that a user's sessions can be listed and
-// ended together ("your devices", "sign out everywhere"). Call it when a user
-// signs in.
-func (sess *Session) SignIn(userID string) {
-	sess.s.SignIn(userID)
-}
-
-// BoundUser returns the user the session was bound to by SignIn, and whether
-// it is bound.
-func (sess *Session) BoundUser() (string, bool) {
-	return sess.s.BoundUser()
-}
-
-// IsEmpty reports whether the session holds no data. A session emptied by the
-// handler is deleted, and its cookie expired, when the request ends.
-func (sess *Session) IsEmpty() bool {
-	return sess.s.IsEmpty()
-}
-
-// SetExpiry sets when the session ends: runtime.ExpireAfter(d),
-// runtime.ExpireAt(t), runtime.ExpireAtBrowserClose() or
-// runtime.ExpireDefault(). It takes effect when the session is saved.
-func (sess *Session) SetExpiry(e runtime.Expiry) {
-	sess.s.SetExpiry(e)
-}
-
-// ExpiryAge returns how long from now the session will last once saved.
-func (sess *Session) ExpiryAge() time.Duration {
-	return sess.s.ExpiryAge()
-}
-
-// ExpiryDate returns when the session will end if it is saved now.
-func (sess *Session) ExpiryDate() time.Time {
-	return sess.s.ExpiryDate()
-}
-
-// ExpiresAtBrowserClose reports whether the session's cookie lasts only until
-// the browser closes.
-func (sess *Session) ExpiresAtBrowserClose() bool {
-	return sess.s.ExpiresAtBrowserClose()
-}
-
-// SetTestCookie stores a marker that TestCookieWorked finds on a later request
-// if the browser sent the cookie back.
-func (sess *Session) SetTestCookie() {
-	sess.s.SetTestCookie()
-}
-
-// TestCookieWorked reports whether the marker of SetTestCookie came back, that
-// is, whether the browser accepts cookies.
-func (sess *Session) TestCookieWorked() bool {
-	return sess.s.TestCookieWorked()
-}
-
-// DeleteTestCookie removes the marker of SetTestCookie.
-func (sess *Session) DeleteTestCookie() {
-	sess.s.DeleteTestCookie()
-}
-
-// MarkModified makes the session save when the request ends even if no key
-// changed, which refreshes its expiry and cookie.
-func (sess *Session) MarkModified() {
-	sess.s.MarkModified()
-}
-
-// Err loads the session if it is not loaded yet and returns the error that
-// will replace the response: the store failed to load it, or a value could not
-// be encoded. Handlers need not check it; it lets one stop early.
-func (sess *Session) Err() error {
-	return sess.s.Err()
+	runtime.Delete(sess.runtimeSession, "cart")
 }
 
 // Keys describes the session keys in declaration order, for tools such as the

@@ -47,18 +47,3 @@ func TestKeyMethods(t *testing.T) {
 		t.Errorf("methods = %s, want %s", got, want)
 	}
 }
-
-// TestLifecycleDocs checks that each lifecycle doc starts with its name, as
-// Go doc comments do.
-func TestLifecycleDocs(t *testing.T) {
-	seen := map[string]bool{}
-	for _, m := range Lifecycle {
-		if seen[m.Name] {
-			t.Errorf("lifecycle method %s listed twice", m.Name)
-		}
-		seen[m.Name] = true
-		if len(m.Doc) <= len(m.Name) || m.Doc[:len(m.Name)+1] != m.Name+" " {
-			t.Errorf("doc of %s does not start with its name: %q", m.Name, m.Doc)
-		}
-	}
-}

@@ -11,10 +11,14 @@ const (
 	FromContextName = "FromContext"
 	// KeysName is the function that describes the schema's keys.
 	KeysName = "Keys"
+	// RuntimeName is the alias of runtime.Session that the session type
+	// embeds. An embedded field takes the name of its alias, so the field
+	// is unexported while runtime.Session's methods are promoted.
+	RuntimeName = "runtimeSession"
 )
 
 // TopLevel lists the generated top-level identifiers.
-var TopLevel = []string{TypeName, FromName, FromContextName, KeysName}
+var TopLevel = []string{TypeName, RuntimeName, FromName, FromContextName, KeysName}
 
 // InterfaceMethods lists method names that standard interfaces, go vet or
 // encoding packages give a meaning to (fmt.Stringer, error, json.Marshaler,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/dave/jennifer/jen"
 	"github.com/sessiongen/sessiongen/internal/api"
@@ -42,9 +43,6 @@ func Generate(s *spec.Schema) ([]byte, error) {
 	for _, k := range s.Keys {
 		keyMethods(f, k)
 	}
-	for _, m := range api.Lifecycle {
-		lifecycleMethod(f, m)
-	}
 	keysFunc(f, s)
 
 	var buf bytes.Buffer
@@ -60,19 +58,32 @@ func sessionType() *jen.Statement { return jen.Op("*").Id(api.TypeName) }
 // receiver returns the receiver of the generated methods: (sess *Session).
 func receiver() *jen.Statement { return jen.Id(recv).Add(sessionType()) }
 
-// inner returns sess.s, the runtime session.
-func inner() *jen.Statement { return jen.Id(recv).Dot("s") }
+// inner returns sess.runtimeSession, the embedded runtime session.
+func inner() *jen.Statement { return jen.Id(recv).Dot(api.RuntimeName) }
 
 // rt returns runtime.name.
 func rt(name string) *jen.Statement { return jen.Qual(runtimePath, name) }
 
-// typeDecl emits the Session type.
+// lifecycleExamples are lifecycle methods that the session type's comment
+// names. Each is in api.Lifecycle, as a test checks.
+var lifecycleExamples = []string{"Flush", "CycleKey", "SignIn", "SetExpiry", "Err"}
+
+// typeDecl emits the Session type, which embeds the runtime session through
+// an unexported alias: the field is unexported, and the lifecycle methods of
+// runtime.Session are promoted, with their documentation in one place.
 func typeDecl(f *jen.File, source string) {
+	f.Comment(wrap(fmt.Sprintf("%s is runtime.Session under a name of this package, so that the field "+
+		"of %s that embeds it is unexported while its methods are promoted.", api.RuntimeName, api.TypeName)))
+	f.Type().Id(api.RuntimeName).Op("=").Add(rt("Session"))
+	examples := strings.Join(lifecycleExamples[:len(lifecycleExamples)-1], ", ") + " and " +
+		lifecycleExamples[len(lifecycleExamples)-1]
 	f.Comment(wrap(fmt.Sprintf("%s is the typed session of one request, with an accessor for each key "+
-		"declared in %s and the session's lifecycle methods. Get it with %s or %s; "+
-		"it loads nothing until it is first used.", api.TypeName, source, api.FromName, api.FromContextName)))
+		"declared in %s. Get it with %s or %s; it loads nothing until it is first used.\n\n"+
+		"Its lifecycle methods, such as %s, are those of runtime.Session, which it embeds. "+
+		"go doc does not list methods promoted from another package; they are documented by\n\n"+
+		"\tgo doc %s.Session", api.TypeName, source, api.FromName, api.FromContextName, examples, runtimePath)))
 	f.Type().Id(api.TypeName).Struct(
-		jen.Id("s").Op("*").Add(rt("Session")),
+		jen.Op("*").Id(api.RuntimeName),
 	)
 }
 
@@ -90,49 +101,6 @@ func fromFuncs(f *jen.File) {
 		jen.If(jen.Op("!").Id(okVar)).Block(jen.Return(jen.Nil(), jen.False())),
 		jen.Return(jen.Op("&").Id(api.TypeName).Values(jen.Id("s")), jen.True()),
 	)
-}
-
-// lifecycleMethod emits a method that forwards to the runtime session.
-func lifecycleMethod(f *jen.File, m api.Method) {
-	var params, args []jen.Code
-	for _, p := range m.Params {
-		params = append(params, jen.Id(p.Name).Add(typeRef(p.Type)))
-		args = append(args, jen.Id(p.Name))
-	}
-	call := inner().Dot(m.Name).Call(args...)
-	f.Comment(wrap(m.Doc))
-	fn := f.Func().Params(receiver()).Id(m.Name).Params(params...)
-	var results []jen.Code
-	for _, r := range m.Results {
-		results = append(results, typeRef(r))
-	}
-	switch len(results) {
-	case 0:
-		fn.Block(call)
-	case 1:
-		fn.Add(results[0]).Block(jen.Return(call))
-	default:
-		fn.Parens(jen.List(results...)).Block(jen.Return(call))
-	}
-}
-
-// typeRef returns the code of a lifecycle signature's type.
-func typeRef(t api.TypeRef) jen.Code {
-	switch t {
-	case api.Bool:
-		return jen.Bool()
-	case api.String:
-		return jen.String()
-	case api.Error:
-		return jen.Error()
-	case api.Duration:
-		return jen.Qual("time", "Duration")
-	case api.Time:
-		return jen.Qual("time", "Time")
-	case api.Expiry:
-		return rt("Expiry")
-	}
-	panic("gen: unknown lifecycle type " + string(t))
 }
 
 // keysFunc emits Keys, which describes the schema's keys.

@@ -6,27 +6,25 @@ import (
 
 	"github.com/dave/jennifer/jen"
 	"github.com/sessiongen/sessiongen/internal/api"
+	"github.com/sessiongen/sessiongen/internal/gotype"
 	"github.com/sessiongen/sessiongen/internal/spec"
 )
+
+// emitters emit a key's method of each role.
+var emitters = map[api.Role]func(f *jen.File, k *spec.Key, name string, d docText){
+	api.Get:    getter,
+	api.Lookup: lookup,
+	api.Set:    setter,
+	api.Delete: deleter,
+	api.Pop:    popper,
+	api.Update: updater,
+}
 
 // keyMethods emits the methods of one key, as api.KeyMethods names them.
 func keyMethods(f *jen.File, k *spec.Key) {
 	d := parseDoc(k.Doc, k.Name)
 	for _, m := range api.KeyMethods(k.GoName, k.Flash) {
-		switch m.Role {
-		case api.Get:
-			getter(f, k, m.Name, d)
-		case api.Lookup:
-			lookup(f, k, m.Name, d)
-		case api.Set:
-			setter(f, k, m.Name, d)
-		case api.Delete:
-			deleter(f, k, m.Name, d)
-		case api.Pop:
-			popper(f, k, m.Name, d)
-		case api.Update:
-			updater(f, k, m.Name, d)
-		}
+		emitters[m.Role](f, k, m.Name, d)
 	}
 }
 
@@ -49,8 +47,9 @@ func comment(f *jen.File, first string, d docText, full bool, notes ...string) {
 	f.Comment(wrap(strings.Join(paras, "\n\n")))
 }
 
-// get returns runtime.Get[T](sess.s, "key"), or, for a renamed key,
-// runtime.GetRenamed[T](sess.s, "key", "former", ...).
+// get returns runtime.Get[T](sess.runtimeSession, "key"), or, for a
+// renamed key, runtime.GetRenamed[T](sess.runtimeSession, "key", "former",
+// ...).
 func get(k *spec.Key) *jen.Statement {
 	if len(k.RenamedFrom) == 0 {
 		return rt("Get").Types(typeCode(k.Type)).Call(inner(), jen.Lit(k.Name))
@@ -62,8 +61,9 @@ func get(k *spec.Key) *jen.Statement {
 	return rt("GetRenamed").Types(typeCode(k.Type)).Call(args...)
 }
 
-// deleteFormer returns runtime.Delete(sess.s, "former") for each former
-// name of k: a deletion is recorded only for a name the session holds.
+// deleteFormer returns runtime.Delete(sess.runtimeSession, "former") for
+// each former name of k: a deletion is recorded only for a name the session
+// holds.
 func deleteFormer(k *spec.Key) []jen.Code {
 	var code []jen.Code
 	for _, name := range k.FormerNames() {
@@ -85,7 +85,7 @@ func absentValue(k *spec.Key) string {
 		what = "a new copy of the default"
 	}
 	code := fmt.Sprintf("%#v", literal(k.Type, k.Default, false))
-	if k.Type.Kind == spec.Named { // time.Duration
+	if info, _ := k.Type.Info(); info.Kind == gotype.Duration {
 		code = k.Default.Duration.String()
 	}
 	return what + inlineCode(code)

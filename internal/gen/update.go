@@ -23,9 +23,10 @@ func updater(f *jen.File, k *spec.Key, name string, d docText) {
 }
 
 // updateBody returns the statement of k's update method:
-// runtime.Update(sess.s, "key", ...), or, for a renamed key,
-// runtime.UpdateRenamed(sess.s, "key", ..., "former", ...), which reads
-// through the former names and deletes them in the same compare-and-set.
+// runtime.Update(sess.runtimeSession, "key", ...), or, for a renamed key,
+// runtime.UpdateRenamed(sess.runtimeSession, "key", ..., "former", ...),
+// which reads through the former names and deletes them in the same
+// compare-and-set.
 func updateBody(k *spec.Key) []jen.Code {
 	if len(k.RenamedFrom) == 0 {
 		return []jen.Code{rt("Update").Call(inner(), jen.Lit(k.Name), applyFn(k))}
