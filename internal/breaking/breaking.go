@@ -205,38 +205,5 @@ func defaultText(k *spec.Key) string {
 	if k.Default == nil {
 		return "the zero value"
 	}
-	return formatValue(k.Type, k.Default)
-}
-
-// formatValue returns v, a value of type t, as YAML flow text: "light",
-// 20, [new, sale], {a: 1}, 90s.
-func formatValue(t *spec.Type, v *spec.Value) string {
-	switch t.Kind {
-	case spec.Slice:
-		elems := make([]string, len(v.Elems))
-		for i, e := range v.Elems {
-			elems[i] = formatValue(t.Elem, e)
-		}
-		return "[" + strings.Join(elems, ", ") + "]"
-	case spec.Map:
-		entries := make([]string, len(v.Entries))
-		for i, e := range v.Entries {
-			entries[i] = strconv.Quote(e.Key) + ": " + formatValue(t.Elem, e.Value)
-		}
-		slices.Sort(entries) // a map has no order: {a: 1, b: 2} is {b: 2, a: 1}
-		return "{" + strings.Join(entries, ", ") + "}"
-	case spec.Named: // time.Duration, the only named type with a default
-		return v.Duration.String()
-	}
-	switch n := numerics[t.Name]; {
-	case t.Name == "bool":
-		return strconv.FormatBool(v.Bool)
-	case t.Name == "string":
-		return strconv.Quote(v.String)
-	case n.kind == 'f':
-		return strconv.FormatFloat(v.Float, 'g', -1, n.bits)
-	case n.kind == 'u':
-		return strconv.FormatUint(v.Uint, 10)
-	}
-	return strconv.FormatInt(v.Int, 10)
+	return k.Default.Text(k.Type)
 }

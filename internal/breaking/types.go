@@ -3,6 +3,7 @@ package breaking
 import (
 	"fmt"
 
+	"github.com/sessiongen/sessiongen/internal/gotype"
 	"github.com/sessiongen/sessiongen/internal/spec"
 )
 
@@ -24,36 +25,6 @@ const (
 	// as unset, or may decode with another meaning.
 	Incompatible
 )
-
-// numeric describes a numeric basic type: its kind ('i' signed, 'u'
-// unsigned, 'f' float) and bit size. int and uint count as 64 bits, as on
-// every 64-bit platform that serves sessions.
-type numeric struct {
-	kind byte
-	bits int
-}
-
-// numerics are the numeric basic types.
-var numerics = map[string]numeric{
-	"int": {'i', 64}, "int8": {'i', 8}, "int16": {'i', 16}, "int32": {'i', 32}, "int64": {'i', 64}, "rune": {'i', 32},
-	"uint": {'u', 64}, "uint8": {'u', 8}, "uint16": {'u', 16}, "uint32": {'u', 32}, "uint64": {'u', 64}, "byte": {'u', 8},
-	"float32": {'f', 32}, "float64": {'f', 64},
-}
-
-// mantissa is the number of integer bits a float type holds exactly.
-var mantissa = map[int]int{32: 24, 64: 53}
-
-// canonical returns the name of the Go type that a basic type name
-// denotes: byte is uint8, rune is int32.
-func canonical(name string) string {
-	switch name {
-	case "byte":
-		return "uint8"
-	case "rune":
-		return "int32"
-	}
-	return name
-}
 
 // Convert says what happens to values stored as type from when they are
 // read as type to, and why, in a phrase about the stored values. Values
@@ -82,35 +53,42 @@ func Convert(from, to *spec.Type) (Verdict, string) {
 		}
 		return v, why
 	}
-	return convertBasic(from.Name, to.Name)
+	return convertBasic(from, to)
 }
 
-// convertBasic is Convert for two different basic types.
-func convertBasic(from, to string) (Verdict, string) {
-	f, fok := numerics[from]
-	t, tok := numerics[to]
-	if !fok || !tok {
-		return Incompatible, mismatch(&spec.Type{Name: from}, &spec.Type{Name: to})
+// convertBasic is Convert for two different basic types, by the kind and
+// bit size that the table gotype gives them.
+func convertBasic(from, to *spec.Type) (Verdict, string) {
+	f, _ := from.Info()
+	t, _ := to.Info()
+	if !isNumber(f) || !isNumber(t) {
+		return Incompatible, mismatch(from, to)
 	}
 	switch {
-	case t.kind == 'f' && f.kind == 'f':
-		if t.bits >= f.bits {
+	case t.Kind == gotype.Float && f.Kind == gotype.Float:
+		if t.Bits >= f.Bits {
 			return Safe, ""
 		}
 		return Incompatible, fmt.Sprintf("stored values beyond the range of %s no longer decode and read as unset", to)
-	case t.kind == 'f':
-		if f.bits <= mantissa[t.bits] {
+	case t.Kind == gotype.Float:
+		if f.Bits <= t.Mantissa {
 			return Safe, ""
 		}
-		return Lossy, fmt.Sprintf("stored integers beyond 2^%d are rounded", mantissa[t.bits])
-	case f.kind == 'f':
-		return Incompatible, "stored values with a fraction, or beyond the range of " + to + ", no longer decode and read as unset"
-	case f.kind == 'i' && t.kind == 'u':
+		return Lossy, fmt.Sprintf("stored integers beyond 2^%d are rounded", t.Mantissa)
+	case f.Kind == gotype.Float:
+		return Incompatible, fmt.Sprintf("stored values with a fraction, or beyond the range of %s, no longer decode and read as unset", to)
+	case f.Kind == gotype.Int && t.Kind == gotype.Uint:
 		return Incompatible, "stored negative values no longer decode and read as unset"
-	case f.kind == t.kind && t.bits >= f.bits, f.kind == 'u' && t.kind == 'i' && t.bits > f.bits:
+	case f.Kind == t.Kind && t.Bits >= f.Bits, f.Kind == gotype.Uint && t.Kind == gotype.Int && t.Bits > f.Bits:
 		return Safe, ""
 	}
 	return Incompatible, fmt.Sprintf("stored values beyond the range of %s no longer decode and read as unset", to)
+}
+
+// isNumber reports whether t is of a kind stored as a JSON number: an
+// integer or a float.
+func isNumber(t gotype.Type) bool {
+	return t.Kind == gotype.Int || t.Kind == gotype.Uint || t.Kind == gotype.Float
 }
 
 // same reports whether a and b are the same Go type.
@@ -124,13 +102,20 @@ func same(a, b *spec.Type) bool {
 	case spec.Named:
 		return a.Path == b.Path && a.Name == b.Name
 	}
-	return canonical(a.Name) == canonical(b.Name)
+	return canonical(a) == canonical(b)
+}
+
+// canonical returns the name of the Go type that the basic type t denotes:
+// byte is uint8, rune is int32.
+func canonical(t *spec.Type) string {
+	info, _ := t.Info()
+	return info.Canonical()
 }
 
 // isBytes reports whether t is []byte, which JSON stores as a base64
 // string rather than an array.
 func isBytes(t *spec.Type) bool {
-	return t.Kind == spec.Slice && t.Elem.Kind == spec.Basic && canonical(t.Elem.Name) == "uint8"
+	return t.Kind == spec.Slice && t.Elem.Kind == spec.Basic && canonical(t.Elem) == "uint8"
 }
 
 // mismatch says that from's values do not decode into to.
@@ -149,20 +134,13 @@ func shape(t *spec.Type) string {
 	switch {
 	case isBytes(t):
 		return "base64 JSON strings"
-	case t.Is("time", "Time"):
-		return "RFC 3339 JSON strings"
-	case t.Is("time", "Duration"):
-		return "JSON numbers of nanoseconds"
 	case t.Kind == spec.Slice:
 		return "JSON arrays"
 	case t.Kind == spec.Map:
 		return "JSON objects"
-	case t.Kind == spec.Named:
-		return "the JSON form of " + t.Name
-	case t.Name == "bool":
-		return "JSON booleans"
-	case t.Name == "string":
-		return "JSON strings"
 	}
-	return "JSON numbers"
+	if info, ok := t.Info(); ok {
+		return info.JSON
+	}
+	return "the JSON form of " + t.Name
 }

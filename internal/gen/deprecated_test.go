@@ -5,13 +5,12 @@ import (
 	doccomment "go/doc/comment"
 	"go/parser"
 	"go/token"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/sessiongen/sessiongen/internal/api"
-	"github.com/sessiongen/sessiongen/internal/spec"
+	"github.com/sessiongen/sessiongen/internal/spectest"
 )
 
 // TestDeprecatedParagraph checks, in the code generated for every golden
@@ -19,13 +18,12 @@ import (
 // paragraph "Deprecated: reason", the shape staticcheck (SA1019), gopls
 // and pkg.go.dev recognise, and that no other method has one.
 func TestDeprecatedParagraph(t *testing.T) {
-	files, _ := filepath.Glob("testdata/golden/*.yaml")
 	sawDeprecated := false
-	for _, file := range files {
+	for _, file := range spectest.Glob(t, "testdata/golden/*.yaml") {
 		t.Run(strings.TrimSuffix(filepath.Base(file), ".yaml"), func(t *testing.T) {
 			out := generate(t, file)
 			docs := methodDocs(t, out)
-			s := readSchema(t, file)
+			s := spectest.ReadFile(t, file)
 			for _, k := range s.Keys {
 				for _, m := range api.KeyMethods(k.GoName, k.Flash) {
 					text, ok := docs[m.Name]
@@ -52,20 +50,6 @@ func TestDeprecatedParagraph(t *testing.T) {
 	if !sawDeprecated {
 		t.Error("no golden schema has a deprecated key")
 	}
-}
-
-// readSchema reads the schema file.
-func readSchema(t *testing.T, file string) *spec.Schema {
-	t.Helper()
-	src, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := spec.Read(filepath.Base(file), src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
 }
 
 // methodDocs returns the doc comment text of each method in src, by name.

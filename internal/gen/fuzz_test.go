@@ -4,25 +4,19 @@ import (
 	"errors"
 	"go/parser"
 	"go/token"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/sessiongen/sessiongen/internal/spec"
+	"github.com/sessiongen/sessiongen/internal/spectest"
 )
 
 // FuzzSchema checks that no input panics the reader or the generator, that
 // the reader's errors all carry a position in the file, and that whatever
 // the reader accepts generates code that go/parser parses.
 func FuzzSchema(f *testing.F) {
-	files, _ := filepath.Glob("testdata/golden/*.yaml")
-	for _, file := range files {
-		src, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(src)
+	for _, file := range spectest.Glob(f, "testdata/golden/*.yaml") {
+		f.Add(spectest.Source(f, file))
 	}
 	for _, src := range []string{
 		"keys: {a: {type: int, default: 1}}",

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sessiongen/sessiongen/internal/spec"
+	"github.com/sessiongen/sessiongen/internal/spectest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
@@ -18,14 +18,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/go
 // session when the schema names none.
 func generate(t testing.TB, file string) []byte {
 	t.Helper()
-	src, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := spec.Read(filepath.Base(file), src)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := spectest.ReadFile(t, file)
 	if s.Package == "" {
 		s.Package = "session"
 	}
@@ -39,11 +32,7 @@ func generate(t testing.TB, file string) []byte {
 // TestGolden compares the code generated for each testdata/golden/*.yaml
 // with its .golden file. Run with -update to rewrite them.
 func TestGolden(t *testing.T) {
-	files, err := filepath.Glob("testdata/golden/*.yaml")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no golden schemas: %v", err)
-	}
-	for _, file := range files {
+	for _, file := range spectest.Glob(t, "testdata/golden/*.yaml") {
 		name := strings.TrimSuffix(filepath.Base(file), ".yaml")
 		t.Run(name, func(t *testing.T) {
 			got := generate(t, file)
@@ -68,8 +57,7 @@ func TestGolden(t *testing.T) {
 // TestOutputProperties checks what every generated file promises: the
 // header line, gofmt-clean, and the same bytes on every run.
 func TestOutputProperties(t *testing.T) {
-	files, _ := filepath.Glob("testdata/golden/*.yaml")
-	for _, file := range files {
+	for _, file := range spectest.Glob(t, "testdata/golden/*.yaml") {
 		out := generate(t, file)
 		if !bytes.HasPrefix(out, []byte("// "+Header+"\n")) {
 			t.Errorf("%s: output does not start with the generated-code header", file)
@@ -91,10 +79,7 @@ func TestOutputProperties(t *testing.T) {
 // TestGenerateNeedsPackage checks that a schema without a package is
 // refused rather than generating an invalid file.
 func TestGenerateNeedsPackage(t *testing.T) {
-	s, err := spec.Read("s.yaml", []byte("keys: {a: {type: int}}"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := spectest.Read(t, "s.yaml", "keys: {a: {type: int}}")
 	if _, err := Generate(s); err == nil {
 		t.Error("Generate accepted a schema without a package")
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/dave/jennifer/jen"
+	"github.com/sessiongen/sessiongen/internal/gotype"
 	"github.com/sessiongen/sessiongen/internal/spec"
 )
 
@@ -38,22 +39,11 @@ func literal(t *spec.Type, v *spec.Value, elided bool) *jen.Statement {
 			entries = append(entries, jen.Lit(e.Key).Op(":").Add(literal(t.Elem, e.Value, true)))
 		}
 		return composite(t, elided).Values(entries...)
-	case spec.Named: // time.Duration, the only named type with a default
+	}
+	if info, _ := t.Info(); info.Kind == gotype.Duration {
 		return duration(v.Duration)
 	}
-	switch t.Name {
-	case "bool":
-		return jen.Lit(v.Bool)
-	case "string":
-		return jen.Lit(v.String)
-	case "float32":
-		return jen.Id(strconv.FormatFloat(v.Float, 'g', -1, 32))
-	case "float64":
-		return jen.Id(strconv.FormatFloat(v.Float, 'g', -1, 64))
-	case "uint", "uint8", "uint16", "uint32", "uint64", "byte":
-		return jen.Id(strconv.FormatUint(v.Uint, 10))
-	}
-	return jen.Id(strconv.FormatInt(v.Int, 10))
+	return jen.Id(v.Text(t)) // a predeclared type's default reads the same in Go
 }
 
 // composite returns the type of a composite literal of type t, or nothing

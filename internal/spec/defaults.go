@@ -3,17 +3,21 @@ package spec
 import (
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/sessiongen/sessiongen/internal/gotype"
 	"gopkg.in/yaml.v3"
 )
 
 // value reads the default n of a key of type t, recording why it does not
-// fit. Defaults are supported for the predeclared types, time.Duration
-// (written as "90s", "1h30m") and slices and maps of them, written as YAML
-// sequences and mappings. Other named types, time.Time among them, cannot
-// be checked here and take no default.
+// fit. The table gotype says how a default of each type is written: the
+// predeclared types and time.Duration (written as "90s", "1h30m") take
+// one, and so do slices and maps of them, written as YAML sequences and
+// mappings. Other named types, time.Time among them, cannot be checked
+// here and take no default.
 func (r *reader) value(n *yaml.Node, t *Type) *Value {
 	if !r.usable(n) {
 		return nil
@@ -27,43 +31,46 @@ func (r *reader) value(n *yaml.Node, t *Type) *Value {
 		return r.sliceValue(n, t)
 	case Map:
 		return r.mapValue(n, t)
-	case Named:
-		if t.Is("time", "Duration") {
-			return r.durationValue(n)
-		}
-		r.errorf(n, "type %s cannot have a default: only predeclared types, time.Duration, and slices and maps of them can", t)
+	}
+	info, _ := t.Info()
+	switch info.Kind {
+	case gotype.NoDefault:
+		r.errorf(n, "type %s cannot have a default: only predeclared types, %s, and slices and maps of them can", t, namedDefaults)
 		return nil
+	case gotype.Duration:
+		return r.durationValue(n)
 	}
 	if n.Kind != yaml.ScalarNode {
 		r.errorf(n, "default for %s must be a single value", t)
 		return nil
 	}
-	switch t.Name {
-	case "bool":
+	switch info.Kind {
+	case gotype.Bool:
 		return r.boolValue(n)
-	case "string":
+	case gotype.String:
 		return r.stringValue(n)
-	case "float32", "float64":
-		return r.floatValue(n, t)
+	case gotype.Float:
+		return r.floatValue(n, t, info.Bits)
+	case gotype.Uint:
+		return r.uintValue(n, t, info.Bits)
 	}
-	bits := basicTypes[t.Name]
-	if isUnsigned(t.Name) {
-		return r.uintValue(n, t, bits)
-	}
-	return r.intValue(n, t, bits)
+	return r.intValue(n, t, info.Bits)
 }
+
+// namedDefaults names the named types of the table gotype that take a
+// default, for messages: "time.Duration".
+var namedDefaults = func() string {
+	var names []string
+	for _, t := range gotype.All() {
+		if t.Path != "" && t.Kind != gotype.NoDefault {
+			names = append(names, t.String())
+		}
+	}
+	return strings.Join(names, ", ")
+}()
 
 // integer matches a decimal integer too large for YAML to read as one.
 var integer = regexp.MustCompile(`^[-+]?[0-9][0-9_]*$`)
-
-// isUnsigned reports whether the basic type name is an unsigned integer.
-func isUnsigned(name string) bool {
-	switch name {
-	case "uint", "uint8", "uint16", "uint32", "uint64", "byte":
-		return true
-	}
-	return false
-}
 
 // sliceValue reads a slice default: a YAML sequence.
 func (r *reader) sliceValue(n *yaml.Node, t *Type) *Value {
@@ -181,8 +188,8 @@ func (r *reader) uintValue(n *yaml.Node, t *Type, bits int) *Value {
 	return &Value{Uint: u}
 }
 
-// floatValue reads a finite float default that fits its type.
-func (r *reader) floatValue(n *yaml.Node, t *Type) *Value {
+// floatValue reads a finite float default that fits in bits.
+func (r *reader) floatValue(n *yaml.Node, t *Type, bits int) *Value {
 	var f float64
 	tag := n.ShortTag()
 	if tag != "!!float" && tag != "!!int" || n.Decode(&f) != nil {
@@ -193,9 +200,9 @@ func (r *reader) floatValue(n *yaml.Node, t *Type) *Value {
 		r.errorf(n, "default %s cannot be stored as JSON: want a finite number", n.Value)
 		return nil
 	}
-	if t.Name == "float32" {
+	if bits == 32 {
 		if math.Abs(f) > math.MaxFloat32 {
-			r.errorf(n, "default %s overflows float32", n.Value)
+			r.errorf(n, "default %s overflows %s", n.Value, t)
 			return nil
 		}
 		f = float64(float32(f))
@@ -212,4 +219,41 @@ func (r *reader) durationValue(n *yaml.Node) *Value {
 		return nil
 	}
 	return &Value{Duration: d}
+}
+
+// Text returns v, a default of type t, as YAML flow text that reads back
+// as the same default: true, "light", 20, 1.5, 1m30s, ["new", "sale"],
+// {"a": 1}. The text of a default of a predeclared type is also its Go
+// constant. Map entries are sorted, as a map has no order, so that equal
+// defaults have the same text; they read back in that order.
+func (v *Value) Text(t *Type) string {
+	switch t.Kind {
+	case Slice:
+		elems := make([]string, len(v.Elems))
+		for i, e := range v.Elems {
+			elems[i] = e.Text(t.Elem)
+		}
+		return "[" + strings.Join(elems, ", ") + "]"
+	case Map:
+		entries := make([]string, len(v.Entries))
+		for i, e := range v.Entries {
+			entries[i] = strconv.Quote(e.Key) + ": " + e.Value.Text(t.Elem)
+		}
+		slices.Sort(entries) // a map has no order: {a: 1, b: 2} is {b: 2, a: 1}
+		return "{" + strings.Join(entries, ", ") + "}"
+	}
+	info, _ := t.Info()
+	switch info.Kind {
+	case gotype.Duration:
+		return v.Duration.String()
+	case gotype.Bool:
+		return strconv.FormatBool(v.Bool)
+	case gotype.String:
+		return strconv.Quote(v.String)
+	case gotype.Float:
+		return strconv.FormatFloat(v.Float, 'g', -1, info.Bits)
+	case gotype.Uint:
+		return strconv.FormatUint(v.Uint, 10)
+	}
+	return strconv.FormatInt(v.Int, 10)
 }

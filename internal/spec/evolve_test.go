@@ -8,11 +8,7 @@ import (
 // TestRejectsEvolutionFields checks the exact message and position of each
 // problem with renamed_from and deprecated.
 func TestRejectsEvolutionFields(t *testing.T) {
-	tests := []struct {
-		name string
-		src  string
-		want string
-	}{
+	testRejects(t, []rejection{
 		{"renamed_from a string", "keys:\n  cart:\n    type: int\n    renamed_from: basket\n",
 			`s.yaml:4:19: renamed_from must be a list of the key's former names, newest first, such as [cart]`},
 		{"renamed_from empty", "keys:\n  cart:\n    type: int\n    renamed_from: []\n",
@@ -45,21 +41,7 @@ func TestRejectsEvolutionFields(t *testing.T) {
 			`s.yaml:4:17: deprecated needs a reason, such as "use cart instead"`},
 		{"deprecated null", "keys:\n  cart:\n    type: int\n    deprecated:\n",
 			`s.yaml:4:16: deprecated must be a string: the reason, such as "use cart instead"`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s, err := Read("s.yaml", []byte(tt.src))
-			if err == nil {
-				t.Fatalf("Read accepted:\n%s", tt.src)
-			}
-			if s != nil {
-				t.Errorf("Read returned a schema with its error")
-			}
-			if got := err.Error(); got != tt.want {
-				t.Errorf("got\n%s\nwant\n%s", got, tt.want)
-			}
-		})
-	}
+	})
 }
 
 // TestReadsEvolutionFields checks what Read keeps of renamed_from and

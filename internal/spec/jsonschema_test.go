@@ -2,10 +2,14 @@ package spec
 
 import (
 	"encoding/json"
+	"fmt"
+	"go/types"
 	"os"
 	"regexp"
 	"slices"
 	"testing"
+
+	"github.com/sessiongen/sessiongen/internal/gotype"
 )
 
 // jsonSchema is the part of schema/sessions.schema.json that must agree
@@ -85,6 +89,37 @@ func TestJSONSchemaPatterns(t *testing.T) {
 		_, err := ParseType(s)
 		if got, want := typ.MatchString(s), err == nil; got != want {
 			t.Errorf("JSON Schema type pattern matches %q: %v, reader accepts it: %v", s, got, want)
+		}
+	}
+}
+
+// TestJSONSchemaTypeTable checks that the JSON Schema's type pattern and
+// the reader accept exactly the predeclared types of the table gotype,
+// alone and in slices and maps: every one of them, and no other predeclared
+// identifier of Go nor integer or float of another size. Both accept the
+// table's named types too.
+func TestJSONSchemaTypeTable(t *testing.T) {
+	typ := regexp.MustCompile(readJSONSchema(t).Keys.AdditionalProperties.Properties["type"].Pattern)
+	inTable := map[string]bool{}
+	candidates := types.Universe.Names()
+	for _, e := range gotype.All() {
+		inTable[e.String()] = true
+		candidates = append(candidates, e.String())
+	}
+	for bits := 1; bits <= 128; bits++ {
+		for _, kind := range []string{"int", "uint", "float", "complex"} {
+			candidates = append(candidates, fmt.Sprint(kind, bits))
+		}
+	}
+	slices.Sort(candidates)
+	for _, name := range slices.Compact(candidates) {
+		for _, s := range []string{name, "[]" + name, "map[string]" + name} {
+			if got := typ.MatchString(s); got != inTable[name] {
+				t.Errorf("JSON Schema type pattern matches %q: %v, the table has %s: %v", s, got, name, inTable[name])
+			}
+			if _, err := ParseType(s); (err == nil) != inTable[name] {
+				t.Errorf("ParseType(%q) = %v, the table has %s: %v", s, err, name, inTable[name])
+			}
 		}
 	}
 }

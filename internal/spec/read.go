@@ -252,6 +252,23 @@ func (r *reader) str(n *yaml.Node, what string) (string, bool) {
 	return n.Value, true
 }
 
+// nonEmpty reports whether n is a sequence or mapping, as kind says, with
+// at least one entry, recording a problem when it is not: wrongKind when n
+// is of another kind, empty when it has no entry.
+func (r *reader) nonEmpty(n *yaml.Node, kind yaml.Kind, wrongKind, empty string) bool {
+	switch {
+	case !r.usable(n):
+		return false
+	case n.Kind != kind:
+		r.errorf(n, "%s", wrongKind)
+	case len(n.Content) == 0:
+		r.errorf(n, "%s", empty)
+	default:
+		return true
+	}
+	return false
+}
+
 // boolean returns the bool scalar n, recording a problem when it is not
 // one; what names the field.
 func (r *reader) boolean(n *yaml.Node, what string) bool {
@@ -272,19 +289,12 @@ func (r *reader) boolean(n *yaml.Node, what string) bool {
 // keys reads the keys mapping.
 func (r *reader) keys(f field) []*Key {
 	n := f.value
-	if !r.usable(n) {
-		return nil
-	}
 	if isNull(n) {
 		r.errorf(f.key, "no keys declared: declare at least one key under keys")
 		return nil
 	}
-	if n.Kind != yaml.MappingNode {
-		r.errorf(n, "keys must be a mapping from each key's name to its declaration")
-		return nil
-	}
-	if len(n.Content) == 0 {
-		r.errorf(n, "no keys declared: declare at least one key under keys")
+	if !r.nonEmpty(n, yaml.MappingNode, "keys must be a mapping from each key's name to its declaration",
+		"no keys declared: declare at least one key under keys") {
 		return nil
 	}
 	var keys []*Key

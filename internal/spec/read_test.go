@@ -9,11 +9,7 @@ import (
 // TestRejects checks the exact message and position of each problem Read
 // rejects.
 func TestRejects(t *testing.T) {
-	tests := []struct {
-		name string
-		src  string
-		want string
-	}{
+	testRejects(t, []rejection{
 		{"unknown top field", "pakage: x\nkeys: {a: {type: int}}\n",
 			`s.yaml:1:1: unknown field "pakage" in the schema (want package or keys)`},
 		{"unknown key field", "keys:\n  a:\n    type: int\n    flsh: true\n",
@@ -173,7 +169,21 @@ func TestRejects(t *testing.T) {
 			`s.yaml:3:6: YAML aliases are not supported in a schema`},
 		{"two documents", "keys: {a: {type: int}}\n---\nkeys: {b: {type: int}}\n",
 			`s.yaml:2:1: a schema is one YAML document; remove this second one`},
-	}
+	})
+}
+
+// rejection is a schema that Read rejects, and the problems it reports,
+// one a line.
+type rejection struct {
+	name string
+	src  string
+	want string
+}
+
+// testRejects checks that Read returns no schema for each of tests, and an
+// ErrorList that reports exactly its problems.
+func testRejects(t *testing.T, tests []rejection) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, err := Read("s.yaml", []byte(tt.src))

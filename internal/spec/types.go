@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/sessiongen/sessiongen/internal/gotype"
 )
 
 // Kind is the form of a Type.
@@ -13,8 +15,8 @@ type Kind int
 
 // The forms of a type.
 const (
-	// Basic is a predeclared type: bool, string, the int, uint and float
-	// kinds, byte and rune.
+	// Basic is a predeclared type that the table gotype lists, such as
+	// bool, int64 or byte.
 	Basic Kind = iota
 	// Slice is []Elem.
 	Slice
@@ -58,14 +60,18 @@ func (t *Type) Is(path, name string) bool {
 	return t.Kind == Named && t.Path == path && t.Name == name
 }
 
-// basicTypes are the predeclared types a key may use, with the bit size of
-// the numeric ones.
-var basicTypes = map[string]int{
-	"bool": 0, "string": 0,
-	"int": 64, "int8": 8, "int16": 16, "int32": 32, "int64": 64,
-	"uint": 64, "uint8": 8, "uint16": 16, "uint32": 32, "uint64": 64,
-	"byte": 8, "rune": 32,
-	"float32": 32, "float64": 64,
+// Info returns t's entry in the table of types, gotype, and whether it
+// has one: every Basic type has, and so have the named types whose JSON
+// form sessiongen knows, such as time.Duration. Slices, maps and other
+// named types have none.
+func (t *Type) Info() (gotype.Type, bool) {
+	switch t.Kind {
+	case Basic:
+		return gotype.Lookup("", t.Name)
+	case Named:
+		return gotype.Lookup(t.Path, t.Name)
+	}
+	return gotype.Type{}, false
 }
 
 // ParseType parses a type as written in a schema. Named types other than
@@ -103,7 +109,7 @@ func parseType(full, s string) (*Type, error) {
 		}
 		return &Type{Kind: Map, Elem: elem}, nil
 	}
-	if _, ok := basicTypes[s]; ok {
+	if _, ok := gotype.Lookup("", s); ok {
 		return &Type{Kind: Basic, Name: s}, nil
 	}
 	return parseNamed(full, s)
