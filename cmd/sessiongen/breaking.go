@@ -5,8 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -16,11 +14,8 @@ import (
 	"github.com/sessiongen/sessiongen/internal/spec"
 )
 
-// breakingUsage is the help text of sessiongen breaking.
-const breakingUsage = `usage:
-  sessiongen breaking -against REF [-f sessions.yaml] [-allow key,...]
-
-breaking compares the schema with an earlier one and reports, with their
+// breakingHelp is the help text of sessiongen breaking.
+const breakingHelp = `breaking compares the schema with an earlier one and reports, with their
 file:line:col, the changes that would lose or hide values stored in
 sessions: a key removed or renamed without renamed_from, a type whose stored
 JSON no longer decodes, flash switched on or off. It exits 1 when there is
@@ -29,8 +24,6 @@ widening) are printed and do not fail.
 
 REF is a file, or git:REV for the schema file as it is at the git revision
 REV, such as git:origin/main or git:v1.4.0.
-
-flags:
 `
 
 // errNoEarlier is returned by readEarlier when the revision has no schema
@@ -54,93 +47,67 @@ func (a *allowList) Set(s string) error {
 	return nil
 }
 
-// runBreaking runs sessiongen breaking with args and returns its exit
-// status.
-func runBreaking(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("sessiongen breaking", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	schema := fs.String("f", "sessions.yaml", "the current schema `file`")
-	against := fs.String("against", "", "the earlier schema: a file, or git:REV for the schema file at revision REV")
-	var allow allowList
-	fs.Var(&allow, "allow", "acknowledge the breaking changes of these `keys`, comma-separated: they are printed but do not fail")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), breakingUsage)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "sessiongen breaking: unexpected argument %q\n", fs.Arg(0))
-		fs.Usage()
-		return exitUsage
-	}
-	if *against == "" {
-		fmt.Fprintln(stderr, "sessiongen breaking: -against is required: the earlier schema, a file or git:REV")
-		fs.Usage()
-		return exitUsage
-	}
+// breakingFlags registers the flags of sessiongen breaking.
+func breakingFlags(fs *flag.FlagSet, o *options) {
+	o.schemaFlag(fs, "the current schema `file`")
+	fs.StringVar(&o.against, "against", "", "the earlier schema: a file, or git:REV for the schema file at revision REV")
+	fs.Var(&o.allow, "allow", "acknowledge the breaking changes of these `keys`, comma-separated: they are printed but do not fail")
+}
 
-	cur, err := readSchemaFile(*schema)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return exitFail
+// runBreaking runs sessiongen breaking: it compares the schema with the
+// one -against names.
+func runBreaking(cx *invocation) int {
+	against := cx.opts.against
+	if against == "" {
+		return cx.usageErr("-against is required: the earlier schema, a file or git:REV")
 	}
-	old, err := readEarlier(*against, *schema)
+	cur, err := readSchema(cx.opts.schema)
+	if err != nil {
+		return cx.fail(err)
+	}
+	old, err := readEarlier(against, cx.opts.schema)
 	if errors.Is(err, errNoEarlier) {
-		fmt.Fprintf(stderr, "sessiongen breaking: %v; nothing to compare\n", err)
+		cx.printf("%v; nothing to compare", err)
 		return exitOK
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return exitFail
+		return cx.fail(err)
 	}
-	return reportChanges(breaking.Compare(old, cur), allow, *against, stdout, stderr)
+	return cx.reportChanges(breaking.Compare(old, cur))
 }
 
 // reportChanges prints changes, one a line, and returns exitFail when one
-// is breaking and not in allow.
-func reportChanges(changes []breaking.Change, allow []string, against string, stdout, stderr io.Writer) int {
+// is breaking and not acknowledged by -allow.
+func (cx *invocation) reportChanges(changes []breaking.Change) int {
+	allow, against := cx.opts.allow, cx.opts.against
 	used := map[string]bool{}
 	var unallowed []string
 	for _, c := range changes {
 		if c.Severity != breaking.Breaking {
-			fmt.Fprintln(stdout, c)
+			fmt.Fprintln(cx.stdout, c)
 			continue
 		}
 		if slices.Contains(allow, c.Key) {
 			used[c.Key] = true
-			fmt.Fprintf(stdout, "%s: breaking (allowed): %s\n", c.Pos, c.Msg)
+			fmt.Fprintf(cx.stdout, "%s: breaking (allowed): %s\n", c.Pos, c.Msg)
 			continue
 		}
-		fmt.Fprintln(stdout, c)
+		fmt.Fprintln(cx.stdout, c)
 		if !slices.Contains(unallowed, c.Key) {
 			unallowed = append(unallowed, c.Key)
 		}
 	}
 	for _, name := range allow {
 		if !used[name] {
-			fmt.Fprintf(stderr, "sessiongen breaking: -allow %s: no breaking change of that key against %s\n", name, against)
+			cx.printf("-allow %s: no breaking change of that key against %s", name, against)
 		}
 	}
 	if len(unallowed) == 0 {
 		return exitOK
 	}
-	fmt.Fprintf(stderr, "sessiongen breaking: breaking changes against %s; if they are intended, acknowledge them with -allow %s\n",
+	cx.printf("breaking changes against %s; if they are intended, acknowledge them with -allow %s",
 		against, strings.Join(unallowed, ","))
 	return exitFail
-}
-
-// readSchemaFile reads and validates the schema in file.
-func readSchemaFile(file string) (*spec.Schema, error) {
-	src, err := os.ReadFile(file)
-	if err != nil {
-		return nil, fmt.Errorf("sessiongen: %w", err)
-	}
-	return spec.Read(file, src)
 }
 
 // readEarlier reads the earlier schema that ref names: a file, or, as
@@ -149,7 +116,7 @@ func readSchemaFile(file string) (*spec.Schema, error) {
 func readEarlier(ref, schema string) (*spec.Schema, error) {
 	rev, ok := strings.CutPrefix(ref, "git:")
 	if !ok {
-		return readSchemaFile(ref)
+		return readSchema(ref)
 	}
 	if rev == "" {
 		return nil, errors.New("sessiongen: -against git: needs a revision, such as git:origin/main")

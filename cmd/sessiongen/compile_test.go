@@ -26,9 +26,7 @@ var goDirective = regexp.MustCompile(`(?m)^go \S+$`)
 // It needs no network beyond the module cache: go.sum is the root's.
 func TestGeneratedCodeCompiles(t *testing.T) {
 	m := newTempModule(t, "testdata/app")
-	goBin, app := m.goBin, m.dir
-
-	schema := filepath.Join(app, "session", "sessions.yaml")
+	schema := filepath.Join(m.dir, "session", "sessions.yaml")
 	if code, _, stderr := runCmd(t, "-f", schema); code != 0 {
 		t.Fatalf("generate: exit %d: %s", code, stderr)
 	}
@@ -36,25 +34,12 @@ func TestGeneratedCodeCompiles(t *testing.T) {
 		t.Fatalf("check: exit %d: %s", code, stderr)
 	}
 
-	env := m.env
-	for _, args := range [][]string{
-		{"vet", "./..."},
-		{"test", "-count=1", "-v", "./..."},
-	} {
-		start := time.Now()
-		cmd := exec.Command(goBin, args...)
-		cmd.Dir = app
-		cmd.Env = env
-		out, err := cmd.CombinedOutput()
-		t.Logf("go %v: %v\n%s", args, time.Since(start).Round(time.Millisecond), out)
-		if err != nil {
-			t.Fatalf("go %v: %v", args, err)
-		}
-	}
+	m.vetAndTest(t)
 }
 
 // tempModule is a copy of a testdata folder made into a module that uses
-// this repository through a replace directive.
+// this repository through a replace directive, with testdata/apptest, the
+// helpers the tests of every such module share, as its package apptest.
 type tempModule struct {
 	goBin string   // the go command
 	root  string   // this repository
@@ -68,21 +53,39 @@ func newTempModule(t *testing.T, src string) tempModule {
 	if testing.Short() {
 		t.Skip("runs the go command in a temporary module")
 	}
-	goBin, err := exec.LookPath("go")
-	if err != nil {
+	m := tempModule{dir: t.TempDir()}
+	var err error
+	if m.goBin, err = exec.LookPath("go"); err != nil {
 		t.Fatalf("the go command is needed: %v", err)
 	}
-	root, err := filepath.Abs("../..")
-	if err != nil {
+	if m.root, err = filepath.Abs("../.."); err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	if err := os.CopyFS(dir, os.DirFS(src)); err != nil {
-		t.Fatal(err)
+	for _, c := range []struct{ from, to string }{{src, m.dir}, {"testdata/apptest", filepath.Join(m.dir, "apptest")}} {
+		if err := os.CopyFS(c.to, os.DirFS(c.from)); err != nil {
+			t.Fatal(err)
+		}
 	}
-	writeGoMod(t, root, dir)
-	env := append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off", "SESSIONGEN_TEST_DATABASE_URL="+pgtest.URL(t))
-	return tempModule{goBin: goBin, root: root, dir: dir, env: env}
+	writeGoMod(t, m.root, m.dir)
+	m.env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off", "SESSIONGEN_TEST_DATABASE_URL="+pgtest.URL(t))
+	return m
+}
+
+// vetAndTest runs go vet and the tests of the module, logging what they
+// print, and fails the test when either fails.
+func (m tempModule) vetAndTest(t *testing.T) {
+	t.Helper()
+	for _, args := range [][]string{{"vet", "./..."}, {"test", "-count=1", "-v", "./..."}} {
+		start := time.Now()
+		cmd := exec.Command(m.goBin, args...)
+		cmd.Dir = m.dir
+		cmd.Env = m.env
+		out, err := cmd.CombinedOutput()
+		t.Logf("go %v: %v\n%s", args, time.Since(start).Round(time.Millisecond), out)
+		if err != nil {
+			t.Fatalf("go %v: %v", args, err)
+		}
+	}
 }
 
 // writeGoMod writes the temporary module's go.mod, with the root module's

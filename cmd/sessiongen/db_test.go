@@ -21,6 +21,17 @@ func dbPool(t *testing.T, url string) *pgxpool.Pool {
 	return pool
 }
 
+// migratedDB returns the URL of a new database schema that sessiongen
+// migrate has given the session table, and a pool on it.
+func migratedDB(t *testing.T) (string, *pgxpool.Pool) {
+	t.Helper()
+	url := pgtest.URL(t)
+	if code, _, stderr := runCmd(t, "migrate", "-db", url); code != exitOK {
+		t.Fatalf("migrate: exit %d: %s", code, stderr)
+	}
+	return url, dbPool(t, url)
+}
+
 // sessionCounts returns how many live and expired sessions the table holds.
 func sessionCounts(t *testing.T, pool *pgxpool.Pool) (live, expired int) {
 	t.Helper()
@@ -78,11 +89,7 @@ func TestClearSessionsCommand(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			url := pgtest.URL(t)
-			if code, _, stderr := runCmd(t, "migrate", "-db", url); code != exitOK {
-				t.Fatalf("migrate: exit %d: %s", code, stderr)
-			}
-			pool := dbPool(t, url)
+			url, pool := migratedDB(t)
 			addSessions(t, pool, tt.live, tt.expired)
 			code, stdout, stderr := runCmd(t, append([]string{"clearsessions", "-db", url}, tt.args...)...)
 			if code != exitOK || stdout != tt.want || stderr != "" {

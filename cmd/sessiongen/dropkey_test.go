@@ -2,43 +2,27 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-
-	"github.com/sessiongen/sessiongen/internal/pgtest"
-	"github.com/sessiongen/sessiongen/runtime"
-	"github.com/sessiongen/sessiongen/runtime/pgstore"
 )
 
 // dropKeyDB returns the URL of a migrated database schema holding five
-// sessions, the first three with the key basket, and a pool on it.
+// live sessions, all with the key theme and the first three with basket
+// too, and a pool on it.
 func dropKeyDB(t *testing.T) (string, *pgxpool.Pool) {
 	t.Helper()
-	url := pgtest.URL(t)
-	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, url)
+	url, pool := migratedDB(t)
+	addSessions(t, pool, 5, 0)
+	_, err := pool.Exec(context.Background(), `
+		UPDATE sessiongen_sessions s SET data = CASE WHEN n <= 3
+			THEN '{"theme": "dark", "basket": [1, 2]}'::jsonb ELSE '{"theme": "dark"}'::jsonb END
+		FROM (SELECT token_hash, row_number() OVER (ORDER BY token_hash) AS n FROM sessiongen_sessions) o
+		WHERE s.token_hash = o.token_hash`)
 	if err != nil {
 		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	if err := pgstore.Migrate(ctx, pool); err != nil {
-		t.Fatal(err)
-	}
-	s := pgstore.New(pool)
-	for i := range 5 {
-		data := map[string]json.RawMessage{"theme": json.RawMessage(`"dark"`)}
-		if i < 3 {
-			data["basket"] = json.RawMessage(`[1,2]`)
-		}
-		rec := runtime.Record{Data: data, ExpiresAt: time.Now().Add(time.Hour)}
-		if err := s.Create(ctx, runtime.TokenHash{byte(i + 1)}, rec); err != nil {
-			t.Fatal(err)
-		}
 	}
 	return url, pool
 }

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestSchemaEvolution generates the accessors of testdata/evolve's two
@@ -19,9 +18,8 @@ import (
 // deprecated key's methods.
 func TestSchemaEvolution(t *testing.T) {
 	m := newTempModule(t, "testdata/evolve")
-	goBin, root, app := m.goBin, m.root, m.dir
-	oldSchema := filepath.Join(app, "before", "sessions.yaml")
-	newSchema := filepath.Join(app, "after", "sessions.yaml")
+	oldSchema := filepath.Join(m.dir, "before", "sessions.yaml")
+	newSchema := filepath.Join(m.dir, "after", "sessions.yaml")
 	for _, schema := range []string{oldSchema, newSchema} {
 		if code, _, stderr := runCmd(t, "-f", schema); code != 0 {
 			t.Fatalf("generate %s: exit %d: %s", schema, code, stderr)
@@ -40,34 +38,19 @@ func TestSchemaEvolution(t *testing.T) {
 		t.Errorf("breaking from after to before: exit %d, stdout:\n%s", code, stdout)
 	}
 
-	env := m.env
-	goCmd := func(dir string, args ...string) ([]byte, error) {
-		t.Helper()
-		start := time.Now()
-		cmd := exec.Command(goBin, args...)
-		cmd.Dir = dir
-		cmd.Env = env
-		out, err := cmd.CombinedOutput()
-		t.Logf("go %v: %v\n%s", args, time.Since(start).Round(time.Millisecond), out)
-		return out, err
-	}
-	for _, args := range [][]string{{"vet", "./..."}, {"test", "-count=1", "-v", "./..."}} {
-		if _, err := goCmd(app, args...); err != nil {
-			t.Fatalf("go %v: %v", args, err)
-		}
-	}
+	m.vetAndTest(t)
 
 	// staticcheck, as pinned in tools/go.mod, flags each deprecated call.
 	staticcheck := filepath.Join(t.TempDir(), "staticcheck")
-	cmd := exec.Command(goBin, "build", "-modfile=tools/go.mod", "-o", staticcheck, "honnef.co/go/tools/cmd/staticcheck")
-	cmd.Dir = root
+	cmd := exec.Command(m.goBin, "build", "-modfile=tools/go.mod", "-o", staticcheck, "honnef.co/go/tools/cmd/staticcheck")
+	cmd.Dir = m.root
 	cmd.Env = append(os.Environ(), "GOWORK=off")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("build staticcheck: %v\n%s", err, out)
 	}
 	cmd = exec.Command(staticcheck, "-checks", "SA1019", "./...")
-	cmd.Dir = app
-	cmd.Env = env
+	cmd.Dir = m.dir
+	cmd.Env = m.env
 	out, err := cmd.CombinedOutput()
 	t.Logf("staticcheck:\n%s", out)
 	if err == nil {

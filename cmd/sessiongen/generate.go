@@ -3,14 +3,43 @@ package main
 import (
 	"bytes"
 	"errors"
+	"flag"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 
 	"github.com/sessiongen/sessiongen/internal/gen"
-	"github.com/sessiongen/sessiongen/internal/spec"
 )
+
+// generatedFlags registers the flags of generate, check and version.
+func generatedFlags(fs *flag.FlagSet, o *options) {
+	o.schemaFlag(fs, "the schema `file`")
+	fs.StringVar(&o.output, "o", "", "the generated `file` (default sessions_gen.go beside the schema)")
+	fs.BoolVar(&o.version, "version", false, "print the version and exit")
+}
+
+// runGenerate runs sessiongen generate.
+func runGenerate(cx *invocation) int { return cx.generated(generate) }
+
+// runCheck runs sessiongen check.
+func runCheck(cx *invocation) int { return cx.generated(check) }
+
+// generated runs f, generate or check, on the schema and the generated
+// file that the flags name, or with -version prints the version.
+func (cx *invocation) generated(f func(schema, out string) error) int {
+	if cx.opts.version {
+		return runVersion(cx)
+	}
+	out := cx.opts.output
+	if out == "" {
+		out = defaultOutput(cx.opts.schema)
+	}
+	if err := f(cx.opts.schema, out); err != nil {
+		return cx.fail(err)
+	}
+	return exitOK
+}
 
 // defaultOutput returns the output file beside the schema.
 func defaultOutput(schema string) string {
@@ -19,11 +48,7 @@ func defaultOutput(schema string) string {
 
 // build reads the schema and returns the code to write to out.
 func build(schema, out string) ([]byte, error) {
-	src, err := os.ReadFile(schema)
-	if err != nil {
-		return nil, fmt.Errorf("sessiongen: %w", err)
-	}
-	s, err := spec.Read(schema, src)
+	s, err := readSchema(schema)
 	if err != nil {
 		return nil, err
 	}

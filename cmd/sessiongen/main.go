@@ -1,9 +1,6 @@
 package main
 
 import (
-	"errors"
-	"flag"
-	"fmt"
 	"io"
 	"os"
 )
@@ -17,87 +14,86 @@ const (
 	exitUsage = 2
 )
 
-// usage is the help text.
-const usage = `usage:
-  sessiongen [generate] [-f sessions.yaml] [-o sessions_gen.go]
-  sessiongen check [-f sessions.yaml] [-o sessions_gen.go]
-  sessiongen version
-  sessiongen migrate [-db URL]
-  sessiongen clearsessions [-db URL] [-batch N]
-  sessiongen breaking -against REF [-f sessions.yaml] [-allow key,...]
-  sessiongen dropkey -key name [-db URL] [-batch N] [-f sessions.yaml] [-force]
-
-generate (the default) writes the typed session accessors declared in the
-schema; check exits 1, showing the difference, when the file on disk is not
-what generate would write. migrate creates or upgrades the session table;
-clearsessions deletes expired sessions (their flags: sessiongen migrate -h).
-breaking reports schema changes that lose stored values; dropkey deletes a
-removed key from every stored session (sessiongen breaking -h, dropkey -h).
-
-flags:
-`
+// commands are sessiongen's commands, in the order the usage text lists
+// them. The first is the default. Their synopses are written here only:
+// the usage texts are made from them, and tests check doc.go and
+// README.md against them.
+var commands = []*command{
+	{
+		name:     "generate",
+		synopsis: "[generate] [-f sessions.yaml] [-o sessions_gen.go]",
+		summary:  "write the typed accessors the schema declares (the default)",
+		flags:    generatedFlags,
+		run:      runGenerate,
+	},
+	{
+		name:     "check",
+		synopsis: "check [-f sessions.yaml] [-o sessions_gen.go]",
+		summary:  "exit 1, with the difference, when the generated file is stale",
+		flags:    generatedFlags,
+		run:      runCheck,
+	},
+	{
+		name:     "version",
+		synopsis: "version",
+		summary:  "print the version",
+		flags:    generatedFlags,
+		run:      runVersion,
+	},
+	{
+		name:     "migrate",
+		synopsis: "migrate [-db URL]",
+		summary:  "create or upgrade the session table",
+		help:     dbHelp,
+		flags:    migrateFlags,
+		run:      runMigrate,
+	},
+	{
+		name:     "clearsessions",
+		synopsis: "clearsessions [-db URL] [-batch N]",
+		summary:  "delete expired sessions",
+		help:     dbHelp,
+		flags:    clearSessionsFlags,
+		run:      runClearSessions,
+	},
+	{
+		name:     "breaking",
+		synopsis: "breaking -against REF [-f sessions.yaml] [-allow key,...]",
+		summary:  "report the schema changes that would lose or hide stored values",
+		help:     breakingHelp,
+		flags:    breakingFlags,
+		run:      runBreaking,
+	},
+	{
+		name:     "dropkey",
+		synopsis: "dropkey -key name [-db URL] [-batch N] [-f sessions.yaml] [-force]",
+		summary:  "delete a removed key from every stored session",
+		help:     dropKeyHelp,
+		flags:    dropKeyFlags,
+		run:      runDropKey,
+	},
+}
 
 // run runs the command with args (without the program name) and returns
 // its exit status.
 func run(args []string, stdout, stderr io.Writer) int {
-	cmd := "generate"
-	if len(args) > 0 && isDBCommand(args[0]) {
-		return runDB(args[0], args[1:], stdout, stderr)
-	}
-	if len(args) > 0 && args[0] == "breaking" {
-		return runBreaking(args[1:], stdout, stderr)
-	}
-	if len(args) > 0 && args[0] == "dropkey" {
-		return runDropKey(args[1:], stdout, stderr)
-	}
 	if len(args) > 0 {
-		switch args[0] {
-		case "generate", "check", "version", "help":
-			cmd, args = args[0], args[1:]
+		if args[0] == "help" {
+			return commands[0].printHelp(stdout)
+		}
+		if c := lookup(args[0]); c != nil {
+			return c.main(args[1:], stdout, stderr)
 		}
 	}
-	fs := flag.NewFlagSet("sessiongen", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	schema := fs.String("f", "sessions.yaml", "the schema `file`")
-	output := fs.String("o", "", "the generated `file` (default sessions_gen.go beside the schema)")
-	version := fs.Bool("version", false, "print the version and exit")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), usage)
-		fs.PrintDefaults()
-	}
-	if cmd == "help" {
-		fs.SetOutput(stdout)
-		fs.Usage()
-		return exitOK
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
+	return commands[0].main(args, stdout, stderr)
+}
+
+// lookup returns the command called name, or nil.
+func lookup(name string) *command {
+	for _, c := range commands {
+		if c.name == name {
+			return c
 		}
-		return exitUsage
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "sessiongen: unexpected argument %q\n", fs.Arg(0))
-		fs.Usage()
-		return exitUsage
-	}
-	if *version || cmd == "version" {
-		fmt.Fprintf(stdout, "sessiongen %s\n", moduleVersion())
-		return exitOK
-	}
-	out := *output
-	if out == "" {
-		out = defaultOutput(*schema)
-	}
-	var err error
-	if cmd == "check" {
-		err = check(*schema, out)
-	} else {
-		err = generate(*schema, out)
-	}
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return exitFail
-	}
-	return exitOK
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -116,19 +117,19 @@ func TestPackageOption(t *testing.T) {
 }
 
 func TestPackageName(t *testing.T) {
-	tests := map[string]string{
-		"session":       "session",
-		"session-store": "sessionstore",
-		"MyApp":         "myapp",
-		"2fa":           "fa",
-		"123":           "session",
-		"type":          "typepkg",
-		"snake_case":    "snake_case",
-		"v2.1":          "v21",
-	}
-	for folder, want := range tests {
-		if got := packageName(folder); got != want {
-			t.Errorf("packageName(%q) = %q, want %q", folder, got, want)
+	// Each folder name, then the package name made of it.
+	for pair := range slices.Chunk([]string{
+		"session", "session",
+		"session-store", "sessionstore",
+		"MyApp", "myapp",
+		"2fa", "fa",
+		"123", "session",
+		"type", "typepkg",
+		"snake_case", "snake_case",
+		"v2.1", "v21",
+	}, 2) {
+		if got := packageName(pair[0]); got != pair[1] {
+			t.Errorf("packageName(%q) = %q, want %q", pair[0], got, pair[1])
 		}
 	}
 }

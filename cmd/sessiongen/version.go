@@ -1,9 +1,18 @@
 package main
 
-import "runtime/debug"
+import (
+	"fmt"
+	"runtime/debug"
+)
 
 // modulePath is the module sessiongen belongs to.
 const modulePath = "github.com/sessiongen/sessiongen"
+
+// runVersion runs sessiongen version.
+func runVersion(cx *invocation) int {
+	fmt.Fprintf(cx.stdout, "sessiongen %s\n", moduleVersion())
+	return exitOK
+}
 
 // moduleVersion returns the version of sessiongen's module in this build:
 // a release version when the command is built from a dependency (go run,

@@ -1,197 +1,15 @@
 package session_test
 
 import (
-	"context"
 	"net/http"
-	"net/http/cookiejar"
-	"net/http/httptest"
-	"os"
 	"reflect"
 	"testing"
 	"time"
 
-	"example.com/app/model"
+	"example.com/app/apptest"
 	"example.com/app/session"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/sessiongen/sessiongen/runtime"
-	"github.com/sessiongen/sessiongen/runtime/memstore"
-	"github.com/sessiongen/sessiongen/runtime/pgstore"
 )
-
-// stores returns the stores to test: memstore, and pgstore when the
-// parent test passed a database.
-func stores(t *testing.T) map[string]runtime.Store {
-	s := map[string]runtime.Store{"memstore": memstore.New()}
-	url := os.Getenv("SESSIONGEN_TEST_DATABASE_URL")
-	if url == "" {
-		t.Log("SESSIONGEN_TEST_DATABASE_URL not set: testing memstore only")
-		return s
-	}
-	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	if err := pgstore.Migrate(ctx, pool); err != nil {
-		t.Fatal(err)
-	}
-	s["pgstore"] = pgstore.New(pool)
-	return s
-}
-
-// values is one value of every key.
-type values struct {
-	UserID      int64
-	SignedIn    bool
-	Name        string
-	Visits      int
-	Small       int8
-	Medium      int16
-	Large       int32
-	Count       uint
-	Flags       uint8
-	Port        uint16
-	Code        uint32
-	Mask        uint64
-	Raw         byte
-	Initial     rune
-	Ratio       float32
-	Score       float64
-	LastSeen    time.Time
-	Idle        time.Duration
-	Month       time.Month
-	CartItems   []int64
-	Blob        []byte
-	Matrix      [][]float64
-	Counts      map[string]int
-	Groups      map[string][]string
-	History     []map[string]time.Time
-	Prefs       model.Prefs
-	RecentPrefs []model.Prefs
-	PrefsBySite map[string]model.Prefs
-	APIToken    string
-	Theme       string
-	PageSize    uint8
-	Timeout     time.Duration
-	Tags        []string
-	Limits      map[string][]int
-}
-
-var want = values{
-	UserID:      -1 << 63,
-	SignedIn:    true,
-	Name:        "Zoë \"quoted\" <b>&</b> 😀",
-	Visits:      42,
-	Small:       -128,
-	Medium:      32767,
-	Large:       -2147483648,
-	Count:       7,
-	Flags:       255,
-	Port:        8080,
-	Code:        4294967295,
-	Mask:        18446744073709551615,
-	Raw:         'x',
-	Initial:     'ß',
-	Ratio:       0.1,
-	Score:       1e300,
-	LastSeen:    time.Date(2024, 2, 29, 23, 59, 59, 123456789, time.UTC),
-	Idle:        90 * time.Minute,
-	Month:       time.December,
-	CartItems:   []int64{1, 2, 3},
-	Blob:        []byte{0, 1, 2, 255},
-	Matrix:      [][]float64{{1.5, -2}, {}},
-	Counts:      map[string]int{"a": 1, "b": 2},
-	Groups:      map[string][]string{"admins": {"ann"}, "none": {}},
-	History:     []map[string]time.Time{{"login": time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)}},
-	Prefs:       model.Prefs{Theme: "dark", Langs: []string{"en", "fr"}, Extra: map[string]int{"x": 1}},
-	RecentPrefs: []model.Prefs{{Theme: "a"}, {Theme: "b"}},
-	PrefsBySite: map[string]model.Prefs{"shop": {Theme: "c", Langs: []string{"de"}}},
-	APIToken:    "secret",
-	Theme:       "dark",
-	PageSize:    50,
-	Timeout:     time.Second,
-	Tags:        []string{},
-	Limits:      map[string][]int{"z": {9}},
-}
-
-// set stores v through the generated setters.
-func set(sess *session.Session, v values) {
-	sess.SetUserID(v.UserID)
-	sess.SetSignedIn(v.SignedIn)
-	sess.SetName(v.Name)
-	sess.SetVisits(v.Visits)
-	sess.SetSmall(v.Small)
-	sess.SetMedium(v.Medium)
-	sess.SetLarge(v.Large)
-	sess.SetCount(v.Count)
-	sess.SetFlags(v.Flags)
-	sess.SetPort(v.Port)
-	sess.SetCode(v.Code)
-	sess.SetMask(v.Mask)
-	sess.SetRaw(v.Raw)
-	sess.SetInitial(v.Initial)
-	sess.SetRatio(v.Ratio)
-	sess.SetScore(v.Score)
-	sess.SetLastSeen(v.LastSeen)
-	sess.SetIdle(v.Idle)
-	sess.SetMonth(v.Month)
-	sess.SetCartItems(v.CartItems)
-	sess.SetBlob(v.Blob)
-	sess.SetMatrix(v.Matrix)
-	sess.SetCounts(v.Counts)
-	sess.SetGroups(v.Groups)
-	sess.SetHistory(v.History)
-	sess.SetPrefs(v.Prefs)
-	sess.SetRecentPrefs(v.RecentPrefs)
-	sess.SetPrefsBySite(v.PrefsBySite)
-	sess.SetAPIToken(v.APIToken)
-	sess.SetTheme(v.Theme)
-	sess.SetPageSize(v.PageSize)
-	sess.SetTimeout(v.Timeout)
-	sess.SetTags(v.Tags)
-	sess.SetLimits(v.Limits)
-}
-
-// get reads every key through the generated getters.
-func get(sess *session.Session) values {
-	return values{
-		UserID:      sess.UserID(),
-		SignedIn:    sess.SignedIn(),
-		Name:        sess.Name(),
-		Visits:      sess.Visits(),
-		Small:       sess.Small(),
-		Medium:      sess.Medium(),
-		Large:       sess.Large(),
-		Count:       sess.Count(),
-		Flags:       sess.Flags(),
-		Port:        sess.Port(),
-		Code:        sess.Code(),
-		Mask:        sess.Mask(),
-		Raw:         sess.Raw(),
-		Initial:     sess.Initial(),
-		Ratio:       sess.Ratio(),
-		Score:       sess.Score(),
-		LastSeen:    sess.LastSeen(),
-		Idle:        sess.Idle(),
-		Month:       sess.Month(),
-		CartItems:   sess.CartItems(),
-		Blob:        sess.Blob(),
-		Matrix:      sess.Matrix(),
-		Counts:      sess.Counts(),
-		Groups:      sess.Groups(),
-		History:     sess.History(),
-		Prefs:       sess.Prefs(),
-		RecentPrefs: sess.RecentPrefs(),
-		PrefsBySite: sess.PrefsBySite(),
-		APIToken:    sess.APIToken(),
-		Theme:       sess.Theme(),
-		PageSize:    sess.PageSize(),
-		Timeout:     sess.Timeout(),
-		Tags:        sess.Tags(),
-		Limits:      sess.Limits(),
-	}
-}
 
 // checkFresh checks what a new session returns: defaults, zero values,
 // and fresh copies of composite defaults.
@@ -231,7 +49,7 @@ func checkFresh(t *testing.T, sess *session.Session) {
 }
 
 func TestRoundTrip(t *testing.T) {
-	for name, store := range stores(t) {
+	for name, store := range apptest.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			mux := http.NewServeMux()
 			mux.HandleFunc("/set", func(w http.ResponseWriter, r *http.Request) {
@@ -273,27 +91,9 @@ func TestRoundTrip(t *testing.T) {
 					t.Errorf("FromContext() = %v, %v", ctxSess, ok)
 				}
 			})
-			mgr, err := runtime.NewManager(store)
-			if err != nil {
-				t.Fatal(err)
-			}
-			srv := httptest.NewServer(mgr.Middleware(mux))
-			defer srv.Close()
-			jar, err := cookiejar.New(nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			client := &http.Client{Jar: jar}
-			for _, path := range []string{"/set", "/get"} {
-				resp, err := client.Get(srv.URL + path)
-				if err != nil {
-					t.Fatal(err)
-				}
-				resp.Body.Close()
-				if resp.StatusCode != http.StatusOK {
-					t.Fatalf("GET %s: %s", path, resp.Status)
-				}
-			}
+			url, c := apptest.Serve(t, store, mux), apptest.NewClient(t)
+			apptest.Get(t, c, url+"/set")
+			apptest.Get(t, c, url+"/get")
 		})
 	}
 }

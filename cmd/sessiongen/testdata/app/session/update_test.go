@@ -4,14 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/cookiejar"
-	"net/http/httptest"
 	"reflect"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
+	"example.com/app/apptest"
 	"example.com/app/model"
 	"example.com/app/session"
 	"github.com/sessiongen/sessiongen/runtime"
@@ -24,53 +22,21 @@ func sameJSON(a, b json.RawMessage) bool {
 }
 
 // updateServer serves the routes of one update test over store, and
-// returns a client that keeps the session's cookie.
+// returns a client that keeps the session's cookie, and the server's URL.
 func updateServer(t *testing.T, store runtime.Store, routes map[string]http.HandlerFunc) (*http.Client, string) {
 	t.Helper()
 	mux := http.NewServeMux()
 	for path, h := range routes {
 		mux.HandleFunc(path, h)
 	}
-	mgr, err := runtime.NewManager(store)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(mgr.Middleware(mux))
-	t.Cleanup(srv.Close)
-	jar, err := cookiejar.New(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &http.Client{Jar: jar}, srv.URL
-}
-
-// fetch requests url with c and fails the test unless it answers 200 OK.
-func fetch(t *testing.T, c *http.Client, url string) {
-	t.Helper()
-	if err := tryFetch(c, url); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// tryFetch requests url with c and returns an error unless it answers 200
-// OK.
-func tryFetch(c *http.Client, url string) error {
-	resp, err := c.Get(url)
-	if err != nil {
-		return err
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET %s: %s", url, resp.Status)
-	}
-	return nil
+	return apptest.NewClient(t), apptest.Serve(t, store, mux)
 }
 
 // TestUpdateAbsent checks what fn receives for keys the session does not
 // hold: the zero value, or the default, a new copy of a composite one on
 // each call, and that the result is stored.
 func TestUpdateAbsent(t *testing.T) {
-	for name, store := range stores(t) {
+	for name, store := range apptest.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			c, url := updateServer(t, store, map[string]http.HandlerFunc{
 				"/update": func(w http.ResponseWriter, r *http.Request) {
@@ -133,8 +99,8 @@ func TestUpdateAbsent(t *testing.T) {
 					}
 				},
 			})
-			fetch(t, c, url+"/update")
-			fetch(t, c, url+"/check")
+			apptest.Get(t, c, url+"/update")
+			apptest.Get(t, c, url+"/check")
 		})
 	}
 }
@@ -143,7 +109,7 @@ func TestUpdateAbsent(t *testing.T) {
 // changing fn's argument or result reaches the session only through what
 // fn returns, and that nothing reaches the store before the save.
 func TestUpdateSet(t *testing.T) {
-	for name, store := range stores(t) {
+	for name, store := range apptest.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			c, url := updateServer(t, store, map[string]http.HandlerFunc{
 				"/set": func(w http.ResponseWriter, r *http.Request) {
@@ -199,9 +165,9 @@ func TestUpdateSet(t *testing.T) {
 					}
 				},
 			})
-			fetch(t, c, url+"/set")
-			fetch(t, c, url+"/update")
-			fetch(t, c, url+"/check")
+			apptest.Get(t, c, url+"/set")
+			apptest.Get(t, c, url+"/update")
+			apptest.Get(t, c, url+"/check")
 		})
 	}
 }
@@ -213,9 +179,9 @@ func TestUpdateSet(t *testing.T) {
 // overwrite each other and this test fails.
 func TestUpdateConcurrentRequests(t *testing.T) {
 	const n = 50
-	for name, store := range stores(t) {
+	for name, store := range apptest.Stores(t) {
 		t.Run(name, func(t *testing.T) {
-			loaded := newBarrier(t, n)
+			loaded := apptest.NewBarrier(t, n)
 			c, url := updateServer(t, store, map[string]http.HandlerFunc{
 				"/start": func(w http.ResponseWriter, r *http.Request) {
 					session.From(r).SetName("concurrent")
@@ -226,7 +192,7 @@ func TestUpdateConcurrentRequests(t *testing.T) {
 					fmt.Sscan(r.FormValue("item"), &item)
 					sess.UpdateCartItems(func(v []int64) []int64 { return append(v, item) })
 					sess.UpdateVisits(func(v int) int { return v + 1 })
-					loaded.wait() // every request read the session before any saves
+					loaded.Wait() // every request read the session before any saves
 				},
 				"/check": func(w http.ResponseWriter, r *http.Request) {
 					sess := session.From(r)
@@ -243,46 +209,13 @@ func TestUpdateConcurrentRequests(t *testing.T) {
 					}
 				},
 			})
-			fetch(t, c, url+"/start")
-			var start, done sync.WaitGroup
-			start.Add(1)
-			for i := range n {
-				done.Go(func() {
-					start.Wait()
-					if err := tryFetch(c, fmt.Sprintf("%s/append?item=%d", url, i)); err != nil {
-						t.Error(err)
-					}
-				})
-			}
-			start.Done()
-			done.Wait()
-			fetch(t, c, url+"/check")
+			apptest.Get(t, c, url+"/start")
+			apptest.Concurrently(n, func(i int) {
+				if _, err := apptest.TryGet(c, fmt.Sprintf("%s/append?item=%d", url, i)); err != nil {
+					t.Error(err)
+				}
+			})
+			apptest.Get(t, c, url+"/check")
 		})
-	}
-}
-
-// barrier holds n goroutines until all have reached it.
-type barrier struct {
-	t    *testing.T
-	wg   sync.WaitGroup
-	done chan struct{}
-}
-
-// newBarrier returns a barrier for n goroutines.
-func newBarrier(t *testing.T, n int) *barrier {
-	b := &barrier{t: t, done: make(chan struct{})}
-	b.wg.Add(n)
-	go func() { b.wg.Wait(); close(b.done) }()
-	return b
-}
-
-// wait returns when all the goroutines have called it, or after a few
-// seconds, failing the test.
-func (b *barrier) wait() {
-	b.wg.Done()
-	select {
-	case <-b.done:
-	case <-time.After(5 * time.Second):
-		b.t.Error("not every request reached the barrier")
 	}
 }

@@ -9,45 +9,20 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
-	"os"
 	"reflect"
 	"slices"
-	"sync"
 	"testing"
-	"time"
 
 	"example.com/app/after"
+	"example.com/app/apptest"
 	"example.com/app/before"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/sessiongen/sessiongen/runtime"
-	"github.com/sessiongen/sessiongen/runtime/memstore"
-	"github.com/sessiongen/sessiongen/runtime/pgstore"
 )
 
-// stores returns the stores to test: memstore, and pgstore when the
-// parent test passed a database.
-func stores(t *testing.T) map[string]runtime.Store {
-	t.Helper()
-	s := map[string]runtime.Store{"memstore": memstore.New()}
-	dbURL := os.Getenv("SESSIONGEN_TEST_DATABASE_URL")
-	if dbURL == "" {
-		t.Log("SESSIONGEN_TEST_DATABASE_URL not set: testing memstore only")
-		return s
-	}
-	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	if err := pgstore.Migrate(ctx, pool); err != nil {
-		t.Fatal(err)
-	}
-	s["pgstore"] = pgstore.New(pool)
-	return s
+// written is what /before/write stores.
+var written = map[string]string{
+	"basket": "[1,2,3]", "colour": `"blue"`, "notice": `"saved"`, "user_id": "7", "legacy": `"kept"`,
 }
 
 // routes serves the old release's accessors under /before/ and the new
@@ -125,30 +100,27 @@ func routes(t *testing.T) *http.ServeMux {
 // client is a browser of the test server that can see its stored session.
 type client struct {
 	t     *testing.T
-	srv   *httptest.Server
+	base  string // the server's URL
 	http  *http.Client
 	store runtime.Store
+}
+
+// newClient returns a new browser of the server at base, over store.
+func newClient(t *testing.T, base string, store runtime.Store) *client {
+	return &client{t: t, base: base, http: apptest.NewClient(t), store: store}
 }
 
 // get requests path and returns the response, whose body is closed.
 func (c *client) get(path string) *http.Response {
 	c.t.Helper()
-	resp, err := c.http.Get(c.srv.URL + path)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		c.t.Fatalf("GET %s: %s", path, resp.Status)
-	}
-	return resp
+	return apptest.Get(c.t, c.http, c.base+path)
 }
 
 // stored returns the stored data of the client's session, each value as
 // JSON text.
 func (c *client) stored() map[string]string {
 	c.t.Helper()
-	u, _ := url.Parse(c.srv.URL)
+	u, _ := url.Parse(c.base)
 	for _, ck := range c.http.Jar.Cookies(u) {
 		if ck.Name != "sessionid" {
 			continue
@@ -184,11 +156,6 @@ func (c *client) wantStored(when string, want map[string]string) {
 	}
 }
 
-// written is what /before/write stores.
-var written = map[string]string{
-	"basket": "[1,2,3]", "colour": `"blue"`, "notice": `"saved"`, "user_id": "7", "legacy": `"kept"`,
-}
-
 // with returns a copy of m with the entries of set, and without those
 // whose value in set is "".
 func with(m map[string]string, set map[string]string) map[string]string {
@@ -206,72 +173,47 @@ func with(m map[string]string, set map[string]string) map[string]string {
 	return out
 }
 
+// TestRenamedKeysKeepTheirValues writes a session through the old
+// release's accessors, makes one request of the new release's, and checks
+// what is stored then.
 func TestRenamedKeysKeepTheirValues(t *testing.T) {
-	for name, store := range stores(t) {
+	tests := []struct {
+		name    string
+		path    string            // the new release's request
+		changes map[string]string // to what the old release stored, as with takes them; nil for none, and no save
+		then    string            // a request to make after, if any
+	}{
+		{"a read alone moves nothing", "/after/read", nil, ""},
+		{"a save without a read moves nothing", "/after/visit", map[string]string{"visits": "1"}, ""},
+		{"a save after a read moves what was read", "/after/read-and-visit", map[string]string{
+			"basket": "", "cart_items": "[1,2,3]", "colour": "", "theme": `"blue"`, "visits": "2",
+		}, "/after/read"}, // which reads the new names now
+		{"a flash key renamed is read once", "/after/pop", map[string]string{"notice": ""}, ""},
+		{"an update reads the former names and removes them", "/after/update", map[string]string{
+			"basket": "", "cart_items": "[1,2,3,4]", "colour": "", "theme": `"blue-green"`,
+			"notice": "", "flash_notice": `"saved!"`,
+		}, ""},
+		{"set and delete remove the former names", "/after/replace", map[string]string{
+			"basket": "", "cart_items": "[9]", "colour": "",
+		}, ""},
+	}
+	for name, store := range apptest.Stores(t) {
 		t.Run(name, func(t *testing.T) {
-			mgr, err := runtime.NewManager(store)
-			if err != nil {
-				t.Fatal(err)
+			base := apptest.Serve(t, store, routes(t))
+			for _, tt := range tests {
+				t.Run(tt.name, func(t *testing.T) {
+					c := newClient(t, base, store)
+					c.get("/before/write")
+					c.wantStored("written by the old release", written)
+					if resp := c.get(tt.path); tt.changes == nil && len(resp.Cookies()) != 0 {
+						t.Errorf("a read saved the session: %v", resp.Cookies())
+					}
+					c.wantStored("after "+tt.path, with(written, tt.changes))
+					if tt.then != "" {
+						c.get(tt.then)
+					}
+				})
 			}
-			srv := httptest.NewServer(mgr.Middleware(routes(t)))
-			t.Cleanup(srv.Close)
-			newClient := func() *client {
-				jar, err := cookiejar.New(nil)
-				if err != nil {
-					t.Fatal(err)
-				}
-				c := &client{t: t, srv: srv, http: &http.Client{Jar: jar}, store: store}
-				c.get("/before/write")
-				c.wantStored("written by the old release", written)
-				return c
-			}
-
-			t.Run("a read alone moves nothing", func(t *testing.T) {
-				c := newClient()
-				c.t = t
-				if resp := c.get("/after/read"); len(resp.Cookies()) != 0 {
-					t.Errorf("a read saved the session: %v", resp.Cookies())
-				}
-				c.wantStored("after a read", written)
-			})
-			t.Run("a save without a read moves nothing", func(t *testing.T) {
-				c := newClient()
-				c.t = t
-				c.get("/after/visit")
-				c.wantStored("after a save", with(written, map[string]string{"visits": "1"}))
-			})
-			t.Run("a save after a read moves what was read", func(t *testing.T) {
-				c := newClient()
-				c.t = t
-				c.get("/after/read-and-visit")
-				c.wantStored("after a read and a save", with(written, map[string]string{
-					"basket": "", "cart_items": "[1,2,3]", "colour": "", "theme": `"blue"`, "visits": "2",
-				}))
-				c.get("/after/read") // reads the new names now
-			})
-			t.Run("a flash key renamed is read once", func(t *testing.T) {
-				c := newClient()
-				c.t = t
-				c.get("/after/pop")
-				c.wantStored("after the pop", with(written, map[string]string{"notice": ""}))
-			})
-			t.Run("an update reads the former names and removes them", func(t *testing.T) {
-				c := newClient()
-				c.t = t
-				c.get("/after/update")
-				c.wantStored("after the updates", with(written, map[string]string{
-					"basket": "", "cart_items": "[1,2,3,4]", "colour": "", "theme": `"blue-green"`,
-					"notice": "", "flash_notice": `"saved!"`,
-				}))
-			})
-			t.Run("set and delete remove the former names", func(t *testing.T) {
-				c := newClient()
-				c.t = t
-				c.get("/after/replace")
-				c.wantStored("after SetCartItems and DeleteTheme", with(written, map[string]string{
-					"basket": "", "cart_items": "[9]", "colour": "",
-				}))
-			})
 		})
 	}
 }
@@ -286,46 +228,23 @@ func TestRenamedKeysKeepTheirValues(t *testing.T) {
 // saves overwrite each other and this test fails.
 func TestConcurrentUpdatesOfARenamedKey(t *testing.T) {
 	const n = 20
-	for name, store := range stores(t) {
+	for name, store := range apptest.Stores(t) {
 		t.Run(name, func(t *testing.T) {
-			mgr, err := runtime.NewManager(store)
-			if err != nil {
-				t.Fatal(err)
-			}
 			mux := routes(t)
-			loaded := newBarrier(t, n)
+			loaded := apptest.NewBarrier(t, n)
 			mux.HandleFunc("/after/append", func(w http.ResponseWriter, r *http.Request) {
 				var item int64
 				fmt.Sscan(r.FormValue("item"), &item)
 				after.From(r).UpdateCartItems(func(v []int64) []int64 { return append(v, item) })
-				loaded.wait() // every request read basket before any saves
+				loaded.Wait() // every request read basket before any saves
 			})
-			srv := httptest.NewServer(mgr.Middleware(mux))
-			t.Cleanup(srv.Close)
-			jar, err := cookiejar.New(nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c := &client{t: t, srv: srv, http: &http.Client{Jar: jar}, store: store}
+			c := newClient(t, apptest.Serve(t, store, mux), store)
 			c.get("/before/write")
-			var start, done sync.WaitGroup
-			start.Add(1)
-			for i := range n {
-				done.Go(func() {
-					start.Wait()
-					resp, err := c.http.Get(fmt.Sprintf("%s/after/append?item=%d", srv.URL, 10+i))
-					if err != nil {
-						t.Error(err)
-						return
-					}
-					resp.Body.Close()
-					if resp.StatusCode != http.StatusOK {
-						t.Errorf("append %d: %s", i, resp.Status)
-					}
-				})
-			}
-			start.Done()
-			done.Wait()
+			apptest.Concurrently(n, func(i int) {
+				if _, err := apptest.TryGet(c.http, fmt.Sprintf("%s/after/append?item=%d", c.base, 10+i)); err != nil {
+					t.Error(err)
+				}
+			})
 			data := c.stored()
 			if v, ok := data["basket"]; ok {
 				t.Errorf("basket still stored: %s", v)
@@ -342,31 +261,5 @@ func TestConcurrentUpdatesOfARenamedKey(t *testing.T) {
 				t.Errorf("cart_items = %v, want %d distinct items after [1 2 3]", items, n)
 			}
 		})
-	}
-}
-
-// barrier holds n goroutines until all have reached it.
-type barrier struct {
-	t    *testing.T
-	wg   sync.WaitGroup
-	done chan struct{}
-}
-
-// newBarrier returns a barrier for n goroutines.
-func newBarrier(t *testing.T, n int) *barrier {
-	b := &barrier{t: t, done: make(chan struct{})}
-	b.wg.Add(n)
-	go func() { b.wg.Wait(); close(b.done) }()
-	return b
-}
-
-// wait returns when all the goroutines have called it, or after a few
-// seconds, failing the test.
-func (b *barrier) wait() {
-	b.wg.Done()
-	select {
-	case <-b.done:
-	case <-time.After(5 * time.Second):
-		b.t.Error("not every request reached the barrier")
 	}
 }
