@@ -1,11 +1,10 @@
-// Command chi is a tiny app on the chi router with typed sessions: it
-// counts the visitor's visits and keeps a cart, in memory. Run it from the
-// examples module with
+// Command chi serves the app of package shop on the chi router: it counts
+// the visitor's visits and keeps a cart, in typed sessions held in memory.
+// Run it from the examples module with
 //
 //	go run ./chi
 //
-// and open http://localhost:8080/. The session cookie is Secure, which
-// Chrome and Firefox accept from http://localhost; elsewhere, serve HTTPS.
+// and open http://localhost:8080/ (see shop.Addr about its Secure cookie).
 //
 // chi middleware is net/http middleware, so the session middleware goes in
 // as it is, for the whole router (r.Use) or for some routes (r.With,
@@ -16,26 +15,17 @@ import (
 	"fmt"
 	"log"
 	"net/http"
-	"strings"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/sessiongen/sessiongen/examples/session"
+	"github.com/sessiongen/sessiongen/examples/shop"
 	"github.com/sessiongen/sessiongen/runtime"
-	"github.com/sessiongen/sessiongen/runtime/memstore"
 )
-
-func main() {
-	mgr, err := runtime.NewManager(memstore.New())
-	if err != nil {
-		log.Fatal(err)
-	}
-	log.Fatal(http.ListenAndServe("localhost:8080", newRouter(mgr)))
-}
 
 // newRouter returns the app's routes, every one behind the session
 // middleware.
-func newRouter(mgr *runtime.Manager) http.Handler {
+func newRouter(mgr *runtime.Manager) chi.Router {
 	r := chi.NewRouter()
 	r.Use(mgr.Middleware)
 	r.Get("/", visit)
@@ -45,15 +35,15 @@ func newRouter(mgr *runtime.Manager) http.Handler {
 
 // visit counts the visit and says which one it is.
 func visit(w http.ResponseWriter, r *http.Request) {
-	sess := session.From(r)
-	sess.SetVisits(sess.Visits() + 1)
-	fmt.Fprintf(w, "visit %d\n", sess.Visits())
+	fmt.Fprint(w, shop.Visit(session.From(r)))
 }
 
 // addToCart adds the item named in the path to the cart and lists the
 // cart.
 func addToCart(w http.ResponseWriter, r *http.Request) {
-	sess := session.From(r)
-	sess.SetCart(append(sess.Cart(), chi.URLParam(r, "item")))
-	fmt.Fprintf(w, "cart: %s\n", strings.Join(sess.Cart(), ", "))
+	fmt.Fprint(w, shop.AddToCart(session.From(r), chi.URLParam(r, "item")))
+}
+
+func main() {
+	log.Fatal(shop.Serve(newRouter))
 }

@@ -1,11 +1,10 @@
-// Command echo is a tiny app on the Echo framework with typed sessions: it
-// counts the visitor's visits and keeps a cart, in memory. Run it from the
-// examples module with
+// Command echo serves the app of package shop on the Echo framework: it
+// counts the visitor's visits and keeps a cart, in typed sessions held in
+// memory. Run it from the examples module with
 //
 //	go run ./echo
 //
-// and open http://localhost:8080/. The session cookie is Secure, which
-// Chrome and Firefox accept from http://localhost; elsewhere, serve HTTPS.
+// and open http://localhost:8080/ (see shop.Addr about its Secure cookie).
 //
 // echo.WrapMiddleware turns the session middleware into Echo middleware:
 // it hands the handler the request that carries the session, reached with
@@ -16,35 +15,15 @@
 package main
 
 import (
-	"fmt"
 	"log"
 	"net/http"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/sessiongen/sessiongen/examples/session"
+	"github.com/sessiongen/sessiongen/examples/shop"
 	"github.com/sessiongen/sessiongen/runtime"
-	"github.com/sessiongen/sessiongen/runtime/memstore"
 )
-
-func main() {
-	mgr, err := runtime.NewManager(memstore.New())
-	if err != nil {
-		log.Fatal(err)
-	}
-	log.Fatal(http.ListenAndServe("localhost:8080", newRouter(mgr)))
-}
-
-// newRouter returns the app's routes, every one behind the session
-// middleware.
-func newRouter(mgr *runtime.Manager) *echo.Echo {
-	e := echo.New()
-	e.Use(echo.WrapMiddleware(mgr.Middleware), writeErrors)
-	e.GET("/", visit)
-	e.POST("/cart/:item", addToCart)
-	return e
-}
 
 // writeErrors writes the response of an error the handler returns at once,
 // with Echo's HTTPErrorHandler, and reports none to the middleware outside.
@@ -64,17 +43,27 @@ func writeErrors(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// newRouter returns the app's routes, every one behind the session
+// middleware.
+func newRouter(mgr *runtime.Manager) *echo.Echo {
+	e := echo.New()
+	e.Use(echo.WrapMiddleware(mgr.Middleware), writeErrors)
+	e.GET("/", visit)
+	e.POST("/cart/:item", addToCart)
+	return e
+}
+
 // visit counts the visit and says which one it is.
 func visit(c echo.Context) error {
-	sess := session.From(c.Request())
-	sess.SetVisits(sess.Visits() + 1)
-	return c.String(http.StatusOK, fmt.Sprintf("visit %d\n", sess.Visits()))
+	return c.String(http.StatusOK, shop.Visit(session.From(c.Request())))
 }
 
 // addToCart adds the item named in the path to the cart and lists the
 // cart.
 func addToCart(c echo.Context) error {
-	sess := session.From(c.Request())
-	sess.SetCart(append(sess.Cart(), c.Param("item")))
-	return c.String(http.StatusOK, "cart: "+strings.Join(sess.Cart(), ", ")+"\n")
+	return c.String(http.StatusOK, shop.AddToCart(session.From(c.Request()), c.Param("item")))
+}
+
+func main() {
+	log.Fatal(shop.Serve(newRouter))
 }

@@ -1,11 +1,10 @@
-// Command gin is a tiny app on the Gin framework with typed sessions: it
-// counts the visitor's visits and keeps a cart, in memory. Run it from the
-// examples module with
+// Command gin serves the app of package shop on the Gin framework: it
+// counts the visitor's visits and keeps a cart, in typed sessions held in
+// memory. Run it from the examples module with
 //
 //	go run ./gin
 //
-// and open http://localhost:8080/. The session cookie is Secure, which
-// Chrome and Firefox accept from http://localhost; elsewhere, serve HTTPS.
+// and open http://localhost:8080/ (see shop.Addr about its Secure cookie).
 //
 // Gin has no adapter for net/http middleware; sessions, below, is one for
 // the session middleware, for a whole engine (r.Use), a group or a route.
@@ -18,32 +17,13 @@ import (
 	"log"
 	"net"
 	"net/http"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/sessiongen/sessiongen/examples/session"
+	"github.com/sessiongen/sessiongen/examples/shop"
 	"github.com/sessiongen/sessiongen/runtime"
-	"github.com/sessiongen/sessiongen/runtime/memstore"
 )
-
-func main() {
-	mgr, err := runtime.NewManager(memstore.New())
-	if err != nil {
-		log.Fatal(err)
-	}
-	log.Fatal(http.ListenAndServe("localhost:8080", newRouter(mgr)))
-}
-
-// newRouter returns the app's routes, every one behind the session
-// middleware.
-func newRouter(mgr *runtime.Manager) *gin.Engine {
-	r := gin.New()
-	r.Use(gin.Recovery(), sessions(mgr))
-	r.GET("/", visit)
-	r.POST("/cart/:item", addToCart)
-	return r
-}
 
 // sessions returns Gin middleware that runs the rest of the chain inside
 // mgr.Middleware. The session middleware passes its handler a request that
@@ -143,17 +123,27 @@ func (sw *sessionWriter) Written() bool { return sw.size != -1 }
 // http.ResponseController.
 func (sw *sessionWriter) Unwrap() http.ResponseWriter { return sw.w }
 
+// newRouter returns the app's routes, every one behind the session
+// middleware.
+func newRouter(mgr *runtime.Manager) *gin.Engine {
+	r := gin.New()
+	r.Use(gin.Recovery(), sessions(mgr))
+	r.GET("/", visit)
+	r.POST("/cart/:item", addToCart)
+	return r
+}
+
 // visit counts the visit and says which one it is.
 func visit(c *gin.Context) {
-	sess := session.From(c.Request)
-	sess.SetVisits(sess.Visits() + 1)
-	c.String(http.StatusOK, "visit %d\n", sess.Visits())
+	c.String(http.StatusOK, "%s", shop.Visit(session.From(c.Request)))
 }
 
 // addToCart adds the item named in the path to the cart and lists the
 // cart.
 func addToCart(c *gin.Context) {
-	sess := session.From(c.Request)
-	sess.SetCart(append(sess.Cart(), c.Param("item")))
-	c.String(http.StatusOK, "cart: %s\n", strings.Join(sess.Cart(), ", "))
+	c.String(http.StatusOK, "%s", shop.AddToCart(session.From(c.Request), c.Param("item")))
+}
+
+func main() {
+	log.Fatal(shop.Serve(newRouter))
 }

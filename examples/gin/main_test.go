@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"testing"
@@ -10,7 +9,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/sessiongen/sessiongen/examples/internal/webtest"
-	"github.com/sessiongen/sessiongen/examples/session"
 	"github.com/sessiongen/sessiongen/runtime"
 	"github.com/sessiongen/sessiongen/runtime/memstore"
 )
@@ -19,12 +17,6 @@ func TestMain(m *testing.M) {
 	gin.SetMode(gin.TestMode)
 	gin.DefaultErrorWriter = io.Discard // gin.Recovery's stack traces
 	m.Run()
-}
-
-// TestSessionPersists visits the app as one browser, then another.
-func TestSessionPersists(t *testing.T) {
-	mgr, _ := webtest.NewManager(t)
-	webtest.VisitAndShop(t, newRouter(mgr))
 }
 
 // storedVisits returns the visits the store holds for the browser's
@@ -56,8 +48,7 @@ func TestCookieWithBody(t *testing.T) {
 	r.POST("/late", func(c *gin.Context) {
 		c.Status(http.StatusCreated)
 		// Still before the headers go out: Gin sends them with the body.
-		sess := session.From(c.Request)
-		sess.SetVisits(sess.Visits() + 10)
+		webtest.AddVisits(c.Request, 10)
 		_, _ = c.Writer.WriteString("created\n")
 	})
 	b := webtest.New(t, r)
@@ -87,13 +78,11 @@ func TestServerErrorNotSaved(t *testing.T) {
 	mgr, _ := webtest.NewManager(t)
 	r := newRouter(mgr)
 	r.GET("/fail", func(c *gin.Context) {
-		sess := session.From(c.Request)
-		sess.SetVisits(sess.Visits() + 100)
+		webtest.AddVisits(c.Request, 100)
 		c.Status(http.StatusInternalServerError)
 	})
 	r.GET("/panic", func(c *gin.Context) {
-		sess := session.From(c.Request)
-		sess.SetVisits(sess.Visits() + 1000)
+		webtest.AddVisits(c.Request, 1000)
 		panic("handler bug")
 	})
 	b := webtest.New(t, r)
@@ -110,8 +99,7 @@ func TestHijack(t *testing.T) {
 	mgr, _ := webtest.NewManager(t)
 	r := newRouter(mgr)
 	r.GET("/hijack", func(c *gin.Context) {
-		sess := session.From(c.Request)
-		sess.SetVisits(sess.Visits() + 10)
+		webtest.AddVisits(c.Request, 10)
 		conn, rw, err := c.Writer.Hijack()
 		if err != nil {
 			t.Errorf("Hijack: %v", err)
@@ -136,12 +124,6 @@ func TestHijack(t *testing.T) {
 	b.Get("/", http.StatusOK, "visit 12\n")
 }
 
-// noSession reports whether the request has a session.
-func noSession(c *gin.Context) {
-	_, ok := session.FromContext(c.Request.Context())
-	c.String(http.StatusOK, fmt.Sprintf("session: %t\n", ok))
-}
-
 // TestRouteLevelMiddleware puts the session middleware on one route and on
 // a group: they keep their session, the other route has none and sets no
 // cookie.
@@ -149,17 +131,14 @@ func TestRouteLevelMiddleware(t *testing.T) {
 	mgr, _ := webtest.NewManager(t)
 	r := gin.New()
 	r.GET("/", sessions(mgr), visit)
-	shop := r.Group("/shop", sessions(mgr))
-	shop.POST("/cart/:item", addToCart)
-	r.GET("/healthz", noSession)
-
-	b := webtest.New(t, r)
-	b.Get("/", http.StatusOK, "visit 1\n")
-	b.Get("/", http.StatusOK, "visit 2\n")
+	group := r.Group("/shop", sessions(mgr))
+	group.POST("/cart/:item", addToCart)
+	r.GET("/healthz", gin.WrapF(webtest.NoSession))
+	b := webtest.RouteLevel(t, r, "/")
 	b.Post("/shop/cart/tea", http.StatusOK, "cart: tea\n")
-	resp := b.Get("/healthz", http.StatusOK, "session: false\n")
-	if webtest.SetCookieHeader(resp, runtime.DefaultCookieName) {
-		t.Fatal("a route without the session middleware set a session cookie")
-	}
-	b.Get("/", http.StatusOK, "visit 3\n")
+}
+
+// TestSessionPersists visits the app as one browser, then another.
+func TestSessionPersists(t *testing.T) {
+	webtest.VisitAndShop(t, newRouter)
 }

@@ -1,46 +1,27 @@
 package main
 
 import (
-	"fmt"
-	"net/http"
 	"testing"
 
 	"github.com/gorilla/mux"
 
 	"github.com/sessiongen/sessiongen/examples/internal/webtest"
-	"github.com/sessiongen/sessiongen/examples/session"
-	"github.com/sessiongen/sessiongen/runtime"
 )
-
-// TestSessionPersists visits the app as one browser, then another.
-func TestSessionPersists(t *testing.T) {
-	mgr, _ := webtest.NewManager(t)
-	webtest.VisitAndShop(t, newRouter(mgr))
-}
-
-// noSession reports whether the request has a session.
-func noSession(w http.ResponseWriter, r *http.Request) {
-	_, ok := session.FromContext(r.Context())
-	fmt.Fprintf(w, "session: %t\n", ok)
-}
 
 // TestRouteLevelMiddleware puts the session middleware on a subrouter
 // only: its routes keep their session, the others have none and set no
 // cookie.
 func TestRouteLevelMiddleware(t *testing.T) {
-	mgr, _ := webtest.NewManager(t)
 	r := mux.NewRouter()
-	r.HandleFunc("/healthz", noSession)
-	shop := r.PathPrefix("/shop").Subrouter()
-	shop.Use(mgr.Middleware)
-	shop.HandleFunc("/", visit)
+	r.HandleFunc("/healthz", webtest.NoSession)
+	mgr, _ := webtest.NewManager(t)
+	sub := r.PathPrefix("/shop").Subrouter()
+	sub.Use(mgr.Middleware)
+	sub.HandleFunc("/", visit)
+	webtest.RouteLevel(t, r, "/shop/")
+}
 
-	b := webtest.New(t, r)
-	b.Get("/shop/", http.StatusOK, "visit 1\n")
-	b.Get("/shop/", http.StatusOK, "visit 2\n")
-	resp := b.Get("/healthz", http.StatusOK, "session: false\n")
-	if webtest.SetCookieHeader(resp, runtime.DefaultCookieName) {
-		t.Fatal("a route without the session middleware set a session cookie")
-	}
-	b.Get("/shop/", http.StatusOK, "visit 3\n")
+// TestSessionPersists visits the app as one browser, then another.
+func TestSessionPersists(t *testing.T) {
+	webtest.VisitAndShop(t, newRouter)
 }

@@ -1,6 +1,6 @@
 // Command prometheus counts session events in Prometheus: a tiny app
-// whose visits go through the session middleware, and its metrics on
-// /metrics. Run it from the examples module with
+// whose visits (package shop's) go through the session middleware, and its
+// metrics on /metrics. Run it from the examples module with
 //
 //	go run ./prometheus
 //
@@ -41,6 +41,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/sessiongen/sessiongen/examples/session"
+	"github.com/sessiongen/sessiongen/examples/shop"
 	"github.com/sessiongen/sessiongen/runtime"
 	"github.com/sessiongen/sessiongen/runtime/memstore"
 )
@@ -51,7 +52,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	log.Fatal(http.ListenAndServe("localhost:8080", h))
+	log.Fatal(http.ListenAndServe(shop.Addr, h))
 }
 
 // newApp returns the app: its visits, behind a session middleware that
@@ -90,9 +91,7 @@ func newEventCounter() *prometheus.CounterVec {
 
 // visit counts the visit and says which one it is.
 func visit(w http.ResponseWriter, r *http.Request) {
-	sess := session.From(r)
-	sess.SetVisits(sess.Visits() + 1)
-	fmt.Fprintf(w, "visit %d\n", sess.Visits())
+	fmt.Fprint(w, shop.Visit(session.From(r)))
 }
 
 // signOut ends the session.

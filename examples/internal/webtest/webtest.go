@@ -1,8 +1,12 @@
 // Package webtest serves an example app for its tests and visits it as a
-// browser would, keeping the cookies it is given.
+// browser would, keeping the cookies it is given. It holds the scripts
+// that every router's example runs against its own handler: VisitAndShop
+// for the app as main serves it, RouteLevel for the session middleware on
+// some routes only.
 package webtest
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -10,6 +14,7 @@ import (
 	"net/url"
 	"testing"
 
+	"github.com/sessiongen/sessiongen/examples/session"
 	"github.com/sessiongen/sessiongen/runtime"
 	"github.com/sessiongen/sessiongen/runtime/memstore"
 )
@@ -25,13 +30,15 @@ func NewManager(t testing.TB) (*runtime.Manager, *memstore.Store) {
 	return mgr, store
 }
 
-// VisitAndShop visits an example app served by h, as every router's test
-// does: GET / counts visits and POST /cart/{item} adds to the cart. The
-// first visit sets the session cookie, the count and the cart carry over
-// from request to request, and a second browser has a session of its own.
-func VisitAndShop(t testing.TB, h http.Handler) {
+// VisitAndShop visits the example app that routes returns for a new
+// manager, as every router's test does: GET / counts visits and POST
+// /cart/{item} adds to the cart. The first visit sets the session cookie,
+// the count and the cart carry over from request to request, and a second
+// browser has a session of its own.
+func VisitAndShop[H http.Handler](t testing.TB, routes func(*runtime.Manager) H) {
 	t.Helper()
-	b := New(t, h)
+	mgr, _ := NewManager(t)
+	b := New(t, routes(mgr))
 	resp := b.Get("/", http.StatusOK, "visit 1\n")
 	if !SetCookieHeader(resp, runtime.DefaultCookieName) {
 		t.Fatal("the first visit set no session cookie")
@@ -43,6 +50,37 @@ func VisitAndShop(t testing.TB, h http.Handler) {
 
 	b.Another().Get("/", http.StatusOK, "visit 1\n")
 	b.Get("/", http.StatusOK, "visit 4\n")
+}
+
+// RouteLevel visits h, which has the session middleware on some routes
+// only: GET path, behind it, counts visits, and GET /healthz, served by
+// NoSession without it, has no session and sets no cookie. It returns the
+// browser, to visit the other routes behind the middleware.
+func RouteLevel(t testing.TB, h http.Handler, path string) *Browser {
+	t.Helper()
+	b := New(t, h)
+	b.Get(path, http.StatusOK, "visit 1\n")
+	b.Get(path, http.StatusOK, "visit 2\n")
+	resp := b.Get("/healthz", http.StatusOK, "session: false\n")
+	if SetCookieHeader(resp, runtime.DefaultCookieName) {
+		t.Fatal("a route without the session middleware set a session cookie")
+	}
+	b.Get(path, http.StatusOK, "visit 3\n")
+	return b
+}
+
+// NoSession says whether its request has a session, for a route outside
+// the session middleware.
+func NoSession(w http.ResponseWriter, r *http.Request) {
+	_, ok := session.FromContext(r.Context())
+	fmt.Fprintf(w, "session: %t\n", ok)
+}
+
+// AddVisits adds n to the visits of r's session, as a handler does that
+// changes the session before it fails.
+func AddVisits(r *http.Request, n int) {
+	sess := session.From(r)
+	sess.SetVisits(sess.Visits() + n)
 }
 
 // Browser is an HTTP client with a cookie jar, visiting one test server.
