@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sessiongen/sessiongen/internal/httpdiscard"
 	"github.com/sessiongen/sessiongen/runtime"
 	"github.com/sessiongen/sessiongen/runtime/memstore"
 )
@@ -20,15 +21,6 @@ import (
 //
 //	go test -run '^$' -bench . -benchmem ./runtime/
 
-// discardWriter is a ResponseWriter that keeps nothing but its header map,
-// emptied before each request, so the benchmark counts only the
-// middleware's allocations.
-type discardWriter struct{ h http.Header }
-
-func (w *discardWriter) Header() http.Header         { return w.h }
-func (w *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
-func (w *discardWriter) WriteHeader(int)             {}
-
 var largeKeys = func() []string {
 	keys := make([]string, 50)
 	for i := range keys {
@@ -41,12 +33,12 @@ var largeKeys = func() []string {
 // returns a request that carries its cookie.
 func benchSession(b *testing.B, mgr *runtime.Manager, set func(*runtime.Session)) *http.Request {
 	b.Helper()
-	w := &discardWriter{h: http.Header{}}
+	w := httpdiscard.New()
 	r, _ := http.NewRequest(http.MethodGet, "http://bench/", nil)
 	mgr.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		set(runtime.FromRequest(r))
 	})).ServeHTTP(w, r)
-	cookies := (&http.Response{Header: w.h}).Cookies()
+	cookies := w.Cookies()
 	if len(cookies) != 1 {
 		b.Fatalf("seeding: cookies %v", cookies)
 	}
@@ -73,43 +65,32 @@ func BenchmarkMiddleware(b *testing.B) {
 	cases := []struct {
 		name    string
 		seed    func(*runtime.Session) // nil: the request carries no cookie
-		handler func(w http.ResponseWriter, r *http.Request)
+		handler func(*runtime.Session) // nil: the handler ignores the session
 	}{
-		{"untouched/no-cookie", nil, func(w http.ResponseWriter, r *http.Request) {
-			_, _ = w.Write(ok)
-		}},
-		{"untouched/cookie", seedSmall, func(w http.ResponseWriter, r *http.Request) {
-			_, _ = w.Write(ok)
-		}},
-		{"read", seedSmall, func(w http.ResponseWriter, r *http.Request) {
-			s := runtime.FromRequest(r)
+		{"untouched/no-cookie", nil, nil},
+		{"untouched/cookie", seedSmall, nil},
+		{"read", seedSmall, func(s *runtime.Session) {
 			n, _ := runtime.Get[int](s, "count")
 			name, _ := runtime.Get[string](s, "name")
 			_, _ = n, name
-			_, _ = w.Write(ok)
 		}},
-		{"write", seedSmall, func(w http.ResponseWriter, r *http.Request) {
-			s := runtime.FromRequest(r)
+		{"write", seedSmall, func(s *runtime.Session) {
 			n, _ := runtime.Get[int](s, "count")
 			runtime.Set(s, "count", n+1)
-			_, _ = w.Write(ok)
 		}},
-		{"read-large", seedLarge, func(w http.ResponseWriter, r *http.Request) {
-			s := runtime.FromRequest(r)
+		{"read-large", seedLarge, func(s *runtime.Session) {
 			a, _ := runtime.Get[string](s, "k00")
 			z, _ := runtime.Get[string](s, "k49")
 			_, _ = a, z
-			_, _ = w.Write(ok)
 		}},
-		{"write-large", seedLarge, func(w http.ResponseWriter, r *http.Request) {
-			runtime.Set(runtime.FromRequest(r), "k00", value)
-			_, _ = w.Write(ok)
+		{"write-large", seedLarge, func(s *runtime.Session) {
+			runtime.Set(s, "k00", value)
 		}},
 	}
 	b.Run("none", func(b *testing.B) {
 		// The handler alone, without the middleware: the baseline.
 		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write(ok) })
-		w := &discardWriter{h: http.Header{}}
+		w := httpdiscard.New()
 		r, _ := http.NewRequest(http.MethodGet, "http://bench/", nil)
 		b.ReportAllocs()
 		for b.Loop() {
@@ -123,11 +104,16 @@ func BenchmarkMiddleware(b *testing.B) {
 			if c.seed != nil {
 				r = benchSession(b, mgr, c.seed)
 			}
-			h := mgr.Middleware(http.HandlerFunc(c.handler))
-			w := &discardWriter{h: http.Header{}}
+			h := mgr.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if c.handler != nil {
+					c.handler(runtime.FromRequest(r))
+				}
+				_, _ = w.Write(ok)
+			}))
+			w := httpdiscard.New()
 			b.ReportAllocs()
 			for b.Loop() {
-				clear(w.h)
+				w.Reset()
 				h.ServeHTTP(w, r)
 			}
 		})

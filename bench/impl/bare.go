@@ -11,19 +11,12 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // bareTable keeps a session as one JSON blob under the SHA-256 of its
 // token, as sessiongen does, but in a bytea column that PostgreSQL never
 // parses.
-const bareTable = `
-CREATE TABLE IF NOT EXISTS bare_sessions (
-	token_hash BYTEA PRIMARY KEY,
-	data       BYTEA NOT NULL,
-	expires_at TIMESTAMPTZ NOT NULL
-);
-CREATE INDEX IF NOT EXISTS bare_sessions_expires_at_idx ON bare_sessions (expires_at);`
+var bareTable = blobTable("bare_sessions", "token_hash", "BYTEA", "expires_at")
 
 const (
 	bareCookie = "sid"
@@ -47,61 +40,50 @@ type smallData struct {
 // encode of the whole blob and one UPSERT; /login moves the row to a new
 // token hash in one UPDATE. There is no lazy middleware, no change
 // tracking, no protection against resurrecting a deleted session.
-type bareImpl struct {
-	pool *pgxpool.Pool
-	h    http.Handler
-}
+type bareImpl struct{ pooled }
 
 func newBare(ctx context.Context, cfg Config) (*bareImpl, error) {
-	pool, err := newPool(ctx, cfg)
+	pool, err := newPool(ctx, cfg, "", createTables(bareTable))
 	if err != nil {
 		return nil, err
 	}
-	if _, err := pool.Exec(ctx, bareTable); err != nil {
-		pool.Close()
-		return nil, err
-	}
-	b := &bareImpl{pool: pool}
+	b := &bareImpl{pooled{pool: pool}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/nosession", func(w http.ResponseWriter, r *http.Request) {
 		writeOK(w)
 	})
-	mux.HandleFunc("/read", func(w http.ResponseWriter, r *http.Request) {
-		var d smallData
-		if _, _, err := b.load(r, &d); err != nil {
-			fail(w, err)
-			return
+	mux.HandleFunc("/read", handle(func(w http.ResponseWriter, r *http.Request) error {
+		d, _, err := b.loadSmall(r)
+		if err != nil {
+			return err
 		}
 		writeRead(w, d.Name, d.Count)
-	})
-	mux.HandleFunc("/write", func(w http.ResponseWriter, r *http.Request) {
-		var d smallData
-		h, _, err := b.load(r, &d)
+		return nil
+	}))
+	mux.HandleFunc("/write", handle(func(w http.ResponseWriter, r *http.Request) error {
+		d, h, err := b.loadSmall(r)
 		if err != nil {
-			fail(w, err)
-			return
+			return err
 		}
 		d.Count++
-		if err := b.save(r.Context(), w, h, &d); err != nil {
-			fail(w, err)
-			return
+		if err := b.save(r.Context(), w, h, d); err != nil {
+			return err
 		}
 		writeInt(w, d.Count)
-	})
-	mux.HandleFunc("/read-large", func(w http.ResponseWriter, r *http.Request) {
-		var d map[string]string
-		if _, _, err := b.load(r, &d); err != nil {
-			fail(w, err)
-			return
+		return nil
+	}))
+	mux.HandleFunc("/read-large", handle(func(w http.ResponseWriter, r *http.Request) error {
+		d, _, err := b.loadLarge(r)
+		if err != nil {
+			return err
 		}
 		writeLarge(w, d["k00"], d["k49"])
-	})
-	mux.HandleFunc("/write-large", func(w http.ResponseWriter, r *http.Request) {
-		var d map[string]string
-		h, _, err := b.load(r, &d)
+		return nil
+	}))
+	mux.HandleFunc("/write-large", handle(func(w http.ResponseWriter, r *http.Request) error {
+		d, h, err := b.loadLarge(r)
 		if err != nil {
-			fail(w, err)
-			return
+			return err
 		}
 		if d == nil {
 			d = map[string]string{}
@@ -109,31 +91,27 @@ func newBare(ctx context.Context, cfg Config) (*bareImpl, error) {
 		v := nextLargeValue()
 		d["k00"] = v
 		if err := b.save(r.Context(), w, h, d); err != nil {
-			fail(w, err)
-			return
+			return err
 		}
 		_, _ = w.Write([]byte(v))
-	})
-	mux.HandleFunc("/login", func(w http.ResponseWriter, r *http.Request) {
-		var d smallData
-		old, found, err := b.load(r, &d)
+		return nil
+	}))
+	mux.HandleFunc("/login", handle(func(w http.ResponseWriter, r *http.Request) error {
+		d, old, err := b.loadSmall(r)
 		if err != nil {
-			fail(w, err)
-			return
+			return err
 		}
 		d.UserID = LoginUserID
-		if !found {
-			if err := b.save(r.Context(), w, nil, &d); err != nil {
-				fail(w, err)
-				return
+		if old == nil {
+			if err := b.save(r.Context(), w, nil, d); err != nil {
+				return err
 			}
 			writeOK(w)
-			return
+			return nil
 		}
-		data, err := json.Marshal(&d)
+		data, err := json.Marshal(d)
 		if err != nil {
-			fail(w, err)
-			return
+			return err
 		}
 		token, h := bareToken()
 		expires := time.Now().Add(Lifetime)
@@ -142,56 +120,73 @@ func newBare(ctx context.Context, cfg Config) (*bareImpl, error) {
 			err = errors.New("session deleted meanwhile")
 		}
 		if err != nil {
-			fail(w, err)
-			return
+			return err
 		}
 		bareSetCookie(w, token, expires)
 		writeOK(w)
-	})
-	mux.HandleFunc("/seed-small", func(w http.ResponseWriter, r *http.Request) {
+		return nil
+	}))
+	mux.HandleFunc("/seed-small", handle(func(w http.ResponseWriter, r *http.Request) error {
 		if err := b.save(r.Context(), w, nil, &smallData{Name: SmallName}); err != nil {
-			fail(w, err)
-			return
+			return err
 		}
 		writeOK(w)
-	})
-	mux.HandleFunc("/seed-large", func(w http.ResponseWriter, r *http.Request) {
+		return nil
+	}))
+	mux.HandleFunc("/seed-large", handle(func(w http.ResponseWriter, r *http.Request) error {
 		d := make(map[string]string, NumLargeKeys)
 		for i := range NumLargeKeys {
 			d[LargeKey(i)] = LargeValue(i)
 		}
 		if err := b.save(r.Context(), w, nil, d); err != nil {
-			fail(w, err)
-			return
+			return err
 		}
 		writeOK(w)
-	})
+		return nil
+	}))
 	b.h = mux
 	return b, nil
+}
+
+// loadSmall returns the small session that the request's cookie names and
+// its token hash: an empty session, and a nil hash, when there is no such
+// live session.
+func (b *bareImpl) loadSmall(r *http.Request) (*smallData, []byte, error) {
+	d := new(smallData)
+	hash, err := b.load(r, d)
+	return d, hash, err
+}
+
+// loadLarge is loadSmall for the large session: nil, and a nil hash, when
+// there is no such live session.
+func (b *bareImpl) loadLarge(r *http.Request) (map[string]string, []byte, error) {
+	var d map[string]string
+	hash, err := b.load(r, &d)
+	return d, hash, err
 }
 
 // load decodes the session that the request's cookie names into v and
 // returns its token hash; v is left alone, and the hash nil, when there is
 // no such live session.
-func (b *bareImpl) load(r *http.Request, v any) (hash []byte, found bool, err error) {
+func (b *bareImpl) load(r *http.Request, v any) (hash []byte, err error) {
 	c, err := r.Cookie(bareCookie)
 	if err != nil {
-		return nil, false, nil
+		return nil, nil
 	}
 	var raw [32]byte
 	if n, err := base64.RawURLEncoding.Decode(raw[:], []byte(c.Value)); err != nil || n != len(raw) {
-		return nil, false, nil
+		return nil, nil
 	}
 	sum := sha256.Sum256([]byte(c.Value))
 	var data []byte
 	err = b.pool.QueryRow(r.Context(), bareLoad, sum[:]).Scan(&data)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, false, nil
+		return nil, nil
 	}
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	return sum[:], true, json.Unmarshal(data, v)
+	return sum[:], json.Unmarshal(data, v)
 }
 
 // save writes v, whole, under hash (a new token when hash is nil) and sets
@@ -231,7 +226,5 @@ func bareSetCookie(w http.ResponseWriter, token string, expires time.Time) {
 	})
 }
 
-func (x *bareImpl) Handler() http.Handler { return x.h }
-func (x *bareImpl) CookieName() string    { return bareCookie }
-func (x *bareImpl) Table() string         { return "bare_sessions" }
-func (x *bareImpl) Close()                { x.pool.Close() }
+func (x *bareImpl) CookieName() string { return bareCookie }
+func (x *bareImpl) Table() string      { return "bare_sessions" }

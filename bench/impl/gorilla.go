@@ -60,66 +60,38 @@ func newGorilla(_ context.Context, cfg Config) (*gorillaImpl, error) {
 	mux.HandleFunc("/nosession", func(w http.ResponseWriter, r *http.Request) {
 		writeOK(w)
 	})
-	mux.HandleFunc("/read", func(w http.ResponseWriter, r *http.Request) {
-		s, err := store.Get(r, gorillaCookie)
-		if err != nil {
-			fail(w, err)
-			return
-		}
-		name, _ := s.Values["name"].(string)
-		count, _ := s.Values["count"].(int)
-		writeRead(w, name, count)
-	})
-	mux.HandleFunc("/write", func(w http.ResponseWriter, r *http.Request) {
-		s, err := store.Get(r, gorillaCookie)
-		if err != nil {
-			fail(w, err)
-			return
-		}
-		count, _ := s.Values["count"].(int)
-		s.Values["count"] = count + 1
+	mux.HandleFunc("/read", gorillaRoute(store.Get, func(w http.ResponseWriter, r *http.Request, s *sessions.Session) error {
+		writeRead(w, gorillaValue[string](s, "name"), gorillaValue[int](s, "count"))
+		return nil
+	}))
+	mux.HandleFunc("/write", gorillaRoute(store.Get, func(w http.ResponseWriter, r *http.Request, s *sessions.Session) error {
+		n := gorillaValue[int](s, "count") + 1
+		s.Values["count"] = n
 		if err := s.Save(r, w); err != nil {
-			fail(w, err)
-			return
+			return err
 		}
-		writeInt(w, count+1)
-	})
-	mux.HandleFunc("/read-large", func(w http.ResponseWriter, r *http.Request) {
-		s, err := store.Get(r, gorillaCookie)
-		if err != nil {
-			fail(w, err)
-			return
-		}
-		k00, _ := s.Values["k00"].(string)
-		k49, _ := s.Values["k49"].(string)
-		writeLarge(w, k00, k49)
-	})
-	mux.HandleFunc("/write-large", func(w http.ResponseWriter, r *http.Request) {
-		s, err := store.Get(r, gorillaCookie)
-		if err != nil {
-			fail(w, err)
-			return
-		}
+		writeInt(w, n)
+		return nil
+	}))
+	mux.HandleFunc("/read-large", gorillaRoute(store.Get, func(w http.ResponseWriter, r *http.Request, s *sessions.Session) error {
+		writeLarge(w, gorillaValue[string](s, "k00"), gorillaValue[string](s, "k49"))
+		return nil
+	}))
+	mux.HandleFunc("/write-large", gorillaRoute(store.Get, func(w http.ResponseWriter, r *http.Request, s *sessions.Session) error {
 		v := nextLargeValue()
 		s.Values["k00"] = v
 		if err := s.Save(r, w); err != nil {
-			fail(w, err)
-			return
+			return err
 		}
 		_, _ = w.Write([]byte(v))
-	})
-	mux.HandleFunc("/login", func(w http.ResponseWriter, r *http.Request) {
-		old, err := store.Get(r, gorillaCookie)
-		if err != nil {
-			fail(w, err)
-			return
-		}
+		return nil
+	}))
+	mux.HandleFunc("/login", gorillaRoute(store.Get, func(w http.ResponseWriter, r *http.Request, old *sessions.Session) error {
 		// gorilla/sessions cannot change a session's ID: delete the
 		// session (MaxAge < 0), then save its values as a new one.
 		old.Options.MaxAge = -1
 		if err := old.Save(r, w); err != nil {
-			fail(w, err)
-			return
+			return err
 		}
 		s := sessions.NewSession(store, gorillaCookie)
 		opts := *store.SessionOpts
@@ -130,42 +102,52 @@ func newGorilla(_ context.Context, cfg Config) (*gorillaImpl, error) {
 		}
 		s.Values["user_id"] = int64(LoginUserID)
 		if err := s.Save(r, w); err != nil {
-			fail(w, err)
-			return
+			return err
 		}
 		writeOK(w)
-	})
-	mux.HandleFunc("/seed-small", func(w http.ResponseWriter, r *http.Request) {
-		s, err := store.New(r, gorillaCookie)
-		if err != nil {
-			fail(w, err)
-			return
-		}
+		return nil
+	}))
+	mux.HandleFunc("/seed-small", gorillaRoute(store.New, func(w http.ResponseWriter, r *http.Request, s *sessions.Session) error {
 		s.Values["count"] = 0
 		s.Values["name"] = SmallName
 		if err := s.Save(r, w); err != nil {
-			fail(w, err)
-			return
+			return err
 		}
 		writeOK(w)
-	})
-	mux.HandleFunc("/seed-large", func(w http.ResponseWriter, r *http.Request) {
-		s, err := store.New(r, gorillaCookie)
-		if err != nil {
-			fail(w, err)
-			return
-		}
+		return nil
+	}))
+	mux.HandleFunc("/seed-large", gorillaRoute(store.New, func(w http.ResponseWriter, r *http.Request, s *sessions.Session) error {
 		for i := range NumLargeKeys {
 			s.Values[LargeKey(i)] = LargeValue(i)
 		}
 		if err := s.Save(r, w); err != nil {
-			fail(w, err)
-			return
+			return err
 		}
 		writeOK(w)
-	})
+		return nil
+	}))
 	g.h = mux
 	return g, nil
+}
+
+// gorillaRoute serves route with the session that get returns for the
+// request: store.Get for the one its cookie names (a new one when there is
+// none), store.New for a new one. An error of get or of route answers 500.
+func gorillaRoute(get func(*http.Request, string) (*sessions.Session, error), route func(http.ResponseWriter, *http.Request, *sessions.Session) error) http.HandlerFunc {
+	return handle(func(w http.ResponseWriter, r *http.Request) error {
+		s, err := get(r, gorillaCookie)
+		if err != nil {
+			return err
+		}
+		return route(w, r, s)
+	})
+}
+
+// gorillaValue returns the value of s under key if it is a T, else T's
+// zero value.
+func gorillaValue[T any](s *sessions.Session, key string) T {
+	v, _ := s.Values[key].(T)
+	return v
 }
 
 func (x *gorillaImpl) Handler() http.Handler { return x.h }

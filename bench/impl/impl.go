@@ -121,14 +121,21 @@ func New(ctx context.Context, name string, cfg Config) (Impl, error) {
 	return nil, fmt.Errorf("unknown implementation %q (want one of %s)", name, strings.Join(Names, ", "))
 }
 
-// newPool opens a pgx pool of cfg.PoolSize connections.
-func newPool(ctx context.Context, cfg Config) (*pgxpool.Pool, error) {
-	return newPoolIn(ctx, cfg, "")
+// pooled is an implementation over a pgx pool: the pool, which Close
+// closes, and the handler of its routes.
+type pooled struct {
+	pool *pgxpool.Pool
+	h    http.Handler
 }
 
-// newPoolIn returns a pool whose search_path is schema, created if missing
-// ("" keeps the server's default).
-func newPoolIn(ctx context.Context, cfg Config, schema string) (*pgxpool.Pool, error) {
+func (x *pooled) Handler() http.Handler { return x.h }
+func (x *pooled) Close()                { x.pool.Close() }
+
+// newPool opens a pgx pool of cfg.PoolSize connections whose search_path
+// is schema, created if missing ("" keeps the server's default), and
+// prepares it with setup, which creates the implementation's tables. It
+// closes the pool when either fails.
+func newPool(ctx context.Context, cfg Config, schema string, setup func(context.Context, *pgxpool.Pool) error) (*pgxpool.Pool, error) {
 	pc, err := pgxpool.ParseConfig(cfg.DSN)
 	if err != nil {
 		return nil, err
@@ -138,14 +145,42 @@ func newPoolIn(ctx context.Context, cfg Config, schema string) (*pgxpool.Pool, e
 		pc.ConnConfig.RuntimeParams["search_path"] = schema
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
-	if err != nil || schema == "" {
-		return pool, err
+	if err != nil {
+		return nil, err
 	}
-	if _, err := pool.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{schema}.Sanitize()); err != nil {
+	if schema != "" {
+		_, err = pool.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{schema}.Sanitize())
+	}
+	if err == nil {
+		err = setup(ctx, pool)
+	}
+	if err != nil {
 		pool.Close()
 		return nil, err
 	}
 	return pool, nil
+}
+
+// blobTable returns the DDL that creates, unless it exists, table: a
+// session a row, kept whole in the BYTEA column data, under the primary
+// key column key of type keyType, with its expiry in the column expiry,
+// indexed.
+func blobTable(table, key, keyType, expiry string) string {
+	return fmt.Sprintf(`
+CREATE TABLE IF NOT EXISTS %[1]s (
+	%[2]s %[3]s PRIMARY KEY,
+	data BYTEA NOT NULL,
+	%[4]s TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX IF NOT EXISTS %[1]s_%[4]s_idx ON %[1]s (%[4]s);`, table, key, keyType, expiry)
+}
+
+// createTables returns a setup for newPool that runs ddl.
+func createTables(ddl string) func(context.Context, *pgxpool.Pool) error {
+	return func(ctx context.Context, pool *pgxpool.Pool) error {
+		_, err := pool.Exec(ctx, ddl)
+		return err
+	}
 }
 
 // writeRead writes the answer of /read.
@@ -174,6 +209,16 @@ func writeLarge(w http.ResponseWriter, k00, k49 string) {
 
 // writeOK writes the answer of /nosession, /login and the seed routes.
 func writeOK(w http.ResponseWriter) { _, _ = w.Write([]byte("ok")) }
+
+// handle adapts a route that returns the error of a session library,
+// answering 500 for it with fail.
+func handle(route func(w http.ResponseWriter, r *http.Request) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := route(w, r); err != nil {
+			fail(w, err)
+		}
+	}
+}
 
 // fail answers 500 for an error of a session library.
 func fail(w http.ResponseWriter, err error) {

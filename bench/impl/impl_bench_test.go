@@ -6,14 +6,8 @@ import (
 	"testing"
 
 	"github.com/sessiongen/sessiongen/bench/impl"
+	"github.com/sessiongen/sessiongen/internal/httpdiscard"
 )
-
-// discardWriter keeps only its header map, emptied before each request.
-type discardWriter struct{ h http.Header }
-
-func (w *discardWriter) Header() http.Header         { return w.h }
-func (w *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
-func (w *discardWriter) WriteHeader(int)             {}
 
 // BenchmarkRoutes serves each route of each implementation in process,
 // one request at a time, against PostgreSQL: ns/op is mostly the database
@@ -41,10 +35,10 @@ func BenchmarkRoutes(b *testing.B) {
 					r, _ := http.NewRequest(http.MethodGet, "http://bench"+route, nil)
 					r.AddCookie(&http.Cookie{Name: s.x.CookieName(), Value: cookie})
 					h := s.x.Handler()
-					w := &discardWriter{h: http.Header{}}
+					w := httpdiscard.New()
 					b.ReportAllocs()
 					for b.Loop() {
-						clear(w.h)
+						w.Reset()
 						req := *r // a new request each time: gorilla keeps its registry in it
 						h.ServeHTTP(w, &req)
 					}

@@ -32,19 +32,11 @@ func start(t testing.TB, name string) *server {
 	if err := benchdb.Ensure(ctx, testDSN); err != nil {
 		t.Fatalf("PostgreSQL (set BENCH_DATABASE_URL to use another server): %v", err)
 	}
-	hostPort, err := benchdb.HostPort(testDSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy, err := countproxy.Start(hostPort)
+	proxy, dsn, err := benchdb.Counted(testDSN)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = proxy.Close() })
-	dsn, err := benchdb.Via(testDSN, proxy.Addr())
-	if err != nil {
-		t.Fatal(err)
-	}
 	x, err := impl.New(ctx, name, impl.Config{DSN: dsn, PoolSize: 4})
 	if err != nil {
 		t.Fatal(err)

@@ -6,35 +6,21 @@ import (
 
 	"github.com/alexedwards/scs/pgxstore"
 	"github.com/alexedwards/scs/v2"
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // scsTable is pgxstore's schema, which pgxstore does not create itself,
 // under a table name of the benchmark's own.
-const scsTable = `
-CREATE TABLE IF NOT EXISTS scs_sessions (
-	token  TEXT PRIMARY KEY,
-	data   BYTEA NOT NULL,
-	expiry TIMESTAMPTZ NOT NULL
-);
-CREATE INDEX IF NOT EXISTS scs_sessions_expiry_idx ON scs_sessions (expiry);`
+var scsTable = blobTable("scs_sessions", "token", "TEXT", "expiry")
 
 // scsImpl serves the routes with scs v2 and its pgxstore: the gob codec,
 // tokens hashed in the store (as sessiongen's are), no idle timeout (with
 // one, every request that loads a session also writes it), and no
 // background clean-up during the run.
-type scsImpl struct {
-	pool *pgxpool.Pool
-	h    http.Handler
-}
+type scsImpl struct{ pooled }
 
 func newSCS(ctx context.Context, cfg Config) (*scsImpl, error) {
-	pool, err := newPool(ctx, cfg)
+	pool, err := newPool(ctx, cfg, "", createTables(scsTable))
 	if err != nil {
-		return nil, err
-	}
-	if _, err := pool.Exec(ctx, scsTable); err != nil {
-		pool.Close()
 		return nil, err
 	}
 	sm := scs.New()
@@ -89,10 +75,8 @@ func newSCS(ctx context.Context, cfg Config) (*scsImpl, error) {
 		}
 		writeOK(w)
 	})
-	return &scsImpl{pool: pool, h: sm.LoadAndSave(mux)}, nil
+	return &scsImpl{pooled{pool, sm.LoadAndSave(mux)}}, nil
 }
 
-func (x *scsImpl) Handler() http.Handler { return x.h }
-func (x *scsImpl) CookieName() string    { return "session" }
-func (x *scsImpl) Table() string         { return "scs_sessions" }
-func (x *scsImpl) Close()                { x.pool.Close() }
+func (x *scsImpl) CookieName() string { return "session" }
+func (x *scsImpl) Table() string      { return "scs_sessions" }

@@ -13,26 +13,32 @@ import (
 
 // sessiongenImpl serves the routes with the accessors generated from
 // ../session/sessions.yaml, over pgstore, with the runtime's defaults.
-type sessiongenImpl struct {
-	pool *pgxpool.Pool
-	h    http.Handler
-}
+type sessiongenImpl struct{ pooled }
 
 func newSessiongen(ctx context.Context, cfg Config) (*sessiongenImpl, error) {
-	pool, err := newPool(ctx, cfg)
+	pool, err := newPool(ctx, cfg, "", migrate)
 	if err != nil {
 		return nil, err
 	}
-	if err := pgstore.Migrate(ctx, pool); err != nil {
-		pool.Close()
-		return nil, err
-	}
-	mgr, err := runtime.NewManager(pgstore.New(pool), runtime.WithCookieAge(Lifetime))
+	h, err := sessiongenHandler(pgstore.New(pool))
 	if err != nil {
 		pool.Close()
 		return nil, err
 	}
-	return &sessiongenImpl{pool: pool, h: mgr.Middleware(sessiongenRoutes())}, nil
+	return &sessiongenImpl{pooled{pool, h}}, nil
+}
+
+// migrate is newPool's setup for pgstore: it creates pgstore's table.
+func migrate(ctx context.Context, pool *pgxpool.Pool) error { return pgstore.Migrate(ctx, pool) }
+
+// sessiongenHandler serves sessiongenRoutes through a manager of store with
+// the runtime's defaults and the benchmark's Lifetime.
+func sessiongenHandler(store runtime.Store) (http.Handler, error) {
+	mgr, err := runtime.NewManager(store, runtime.WithCookieAge(Lifetime))
+	if err != nil {
+		return nil, err
+	}
+	return mgr.Middleware(sessiongenRoutes()), nil
 }
 
 // sessiongenRoutes are the routes, through the generated accessors.
@@ -82,10 +88,8 @@ func sessiongenRoutes() *http.ServeMux {
 	return mux
 }
 
-func (x *sessiongenImpl) Handler() http.Handler { return x.h }
-func (x *sessiongenImpl) CookieName() string    { return runtime.DefaultCookieName }
-func (x *sessiongenImpl) Table() string         { return "sessiongen_sessions" }
-func (x *sessiongenImpl) Close()                { x.pool.Close() }
+func (x *sessiongenImpl) CookieName() string { return runtime.DefaultCookieName }
+func (x *sessiongenImpl) Table() string      { return "sessiongen_sessions" }
 
 // largeSetters are the generated setters of k00..k49, in order.
 var largeSetters = []func(*session.Session, string){

@@ -3,11 +3,9 @@ package impl
 import (
 	"context"
 	"crypto/rand"
-	"net/http"
 	"os"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/sessiongen/sessiongen/runtime"
@@ -25,21 +23,16 @@ const DefaultRedisAddr = "127.0.0.1:6379"
 // PostgreSQL and then invalidating the cached copy. Its keys carry a prefix
 // of the process's own, deleted by Close.
 type sessiongenCachedImpl struct {
-	pool   *pgxpool.Pool
+	pooled
 	rdb    *redis.Client
 	prefix string
-	h      http.Handler
 }
 
 func newSessiongenCached(ctx context.Context, cfg Config) (*sessiongenCachedImpl, error) {
 	// A schema of its own: the table name is pgstore's, and sessiongen's
 	// impl truncates its own table while this one runs beside it.
-	pool, err := newPoolIn(ctx, cfg, cachedSchema)
+	pool, err := newPool(ctx, cfg, cachedSchema, migrate)
 	if err != nil {
-		return nil, err
-	}
-	if err := pgstore.Migrate(ctx, pool); err != nil {
-		pool.Close()
 		return nil, err
 	}
 	addr := os.Getenv("BENCH_REDIS_ADDR")
@@ -53,19 +46,17 @@ func newSessiongenCached(ctx context.Context, cfg Config) (*sessiongenCachedImpl
 		return nil, err
 	}
 	prefix := "sessiongen-bench:" + rand.Text()[:10] + ":"
-	store := cachestore.New(pgstore.New(pool), rdb, cachestore.WithPrefix(prefix))
-	mgr, err := runtime.NewManager(store, runtime.WithCookieAge(Lifetime))
+	h, err := sessiongenHandler(cachestore.New(pgstore.New(pool), rdb, cachestore.WithPrefix(prefix)))
 	if err != nil {
 		pool.Close()
 		rdb.Close()
 		return nil, err
 	}
-	return &sessiongenCachedImpl{pool: pool, rdb: rdb, prefix: prefix, h: mgr.Middleware(sessiongenRoutes())}, nil
+	return &sessiongenCachedImpl{pooled{pool, h}, rdb, prefix}, nil
 }
 
-func (x *sessiongenCachedImpl) Handler() http.Handler { return x.h }
-func (x *sessiongenCachedImpl) CookieName() string    { return runtime.DefaultCookieName }
-func (x *sessiongenCachedImpl) Table() string         { return cachedSchema + ".sessiongen_sessions" }
+func (x *sessiongenCachedImpl) CookieName() string { return runtime.DefaultCookieName }
+func (x *sessiongenCachedImpl) Table() string      { return cachedSchema + ".sessiongen_sessions" }
 
 // cachedSchema holds sessiongen-cached's table.
 const cachedSchema = "sessiongen_cached"

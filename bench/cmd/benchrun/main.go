@@ -14,12 +14,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -31,7 +32,6 @@ import (
 
 	"github.com/sessiongen/sessiongen/bench/impl"
 	"github.com/sessiongen/sessiongen/bench/internal/benchdb"
-	"github.com/sessiongen/sessiongen/bench/internal/countproxy"
 	"github.com/sessiongen/sessiongen/bench/internal/loadgen"
 )
 
@@ -398,19 +398,11 @@ func readBack(x impl.Impl, route, cookie string) string {
 // countTrips runs each route through a server whose database connections
 // pass through a counting proxy, and records the round trips per request.
 func countTrips(cfg config, bin, tmp, name string, s *seeded, res *results) error {
-	hostPort, err := benchdb.HostPort(cfg.DSN)
-	if err != nil {
-		return err
-	}
-	proxy, err := countproxy.Start(hostPort)
+	proxy, dsn, err := benchdb.Counted(cfg.DSN)
 	if err != nil {
 		return err
 	}
 	defer proxy.Close()
-	dsn, err := benchdb.Via(cfg.DSN, proxy.Addr())
-	if err != nil {
-		return err
-	}
 	srv, err := startServer(bin, tmp, name, dsn, cfg.Pool, nil)
 	if err != nil {
 		return err
@@ -445,41 +437,58 @@ type server struct {
 	log  string
 }
 
+// startServer starts benchserver on a port of 127.0.0.1 that it chooses
+// itself, its output going to a log file in tmp, and waits until it
+// serves.
 func startServer(bin, tmp, name, dsn string, pool int, extra []string) (*server, error) {
-	port, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	logPath := filepath.Join(tmp, fmt.Sprintf("%s-%d.log", name, port))
-	logFile, err := os.Create(logPath)
+	logFile, err := os.CreateTemp(tmp, name+"-*.log")
 	if err != nil {
 		return nil, err
 	}
 	defer logFile.Close()
-	args := append([]string{"-impl", name, "-addr", addr, "-dsn", dsn, "-pool", fmt.Sprint(pool)}, extra...)
+	args := append([]string{"-impl", name, "-addr", "127.0.0.1:0", "-dsn", dsn, "-pool", fmt.Sprint(pool)}, extra...)
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	s := &server{cmd: cmd, addr: addr, log: logPath}
+	s := &server{cmd: cmd, log: logFile.Name()}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		res, err := http.Get("http://" + addr + "/nosession")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return s, nil
+		if s.addr == "" {
+			out, _ := os.ReadFile(s.log)
+			if s.addr = listeningOn(out); s.addr == "" {
+				err = errors.New("it has not said where it listens")
+			}
+		}
+		if s.addr != "" {
+			var res *http.Response
+			if res, err = http.Get("http://" + s.addr + "/nosession"); err == nil {
+				res.Body.Close()
+				if res.StatusCode == http.StatusOK {
+					return s, nil
+				}
 			}
 		}
 		if time.Now().After(deadline) || cmd.ProcessState != nil {
 			s.stop()
-			out, _ := os.ReadFile(logPath)
+			out, _ := os.ReadFile(s.log)
 			return nil, fmt.Errorf("%s server did not start: %v\n%s", name, err, out)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// listeningOn returns the address of benchserver's line "benchserver: NAME
+// listening on ADDR" in its output out, or "" while that line is not
+// written whole.
+func listeningOn(out []byte) string {
+	_, after, found := bytes.Cut(out, []byte(" listening on "))
+	addr, _, whole := bytes.Cut(after, []byte("\n"))
+	if !found || !whole {
+		return ""
+	}
+	return string(addr)
 }
 
 // stop ends the server with SIGTERM, so that a CPU profile is written.
@@ -496,15 +505,6 @@ func (s *server) stop() {
 		_ = s.cmd.Process.Kill()
 		<-done
 	}
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
 // loadAvg returns the 1-minute load average, or -1.

@@ -41,7 +41,7 @@ func main() {
 	rows := flag.Int64("rows", 1_000_000, "sessions to generate")
 	expiredPct := flag.Int64("expired", 50, "percentage of the sessions that have expired")
 	loads := flag.Int("loads", 20_000, "primary-key loads to time")
-	batch := flag.Int("batch", pgstore.DefaultBatchSize, "DeleteExpired batch size")
+	batch := flag.Int("batch", runtime.DefaultBatchSize, "DeleteExpired batch size")
 	workers := flag.Int("workers", 2, "goroutines of live traffic during the clear")
 	partitioned := flag.Bool("partitioned", false, "also measure a table partitioned by day of expiry")
 	keep := flag.Bool("keep", false, "keep the database afterwards")
@@ -141,12 +141,7 @@ func run(ctx context.Context, dsn string, rows, expiredPct int64, loads, batch, 
 	}
 	fmt.Fprintln(os.Stderr)
 	fmt.Printf("- generated in %s (%.0f rows/s)\n", since(start), float64(rows)/time.Since(start).Seconds())
-	start = time.Now()
-	if _, err := pool.Exec(ctx, "VACUUM (ANALYZE) sessiongen_sessions"); err != nil {
-		return err
-	}
-	fmt.Printf("- VACUUM ANALYZE in %s\n", since(start))
-	if err := sizes(ctx, pool, "sessiongen_sessions", "after generation"); err != nil {
+	if err := vacuum(ctx, pool, "VACUUM ANALYZE", "after generation"); err != nil {
 		return err
 	}
 
@@ -190,12 +185,7 @@ func run(ctx context.Context, dsn string, rows, expiredPct int64, loads, batch, 
 	if err := sizes(ctx, pool, "sessiongen_sessions", "after the clear, before VACUUM"); err != nil {
 		return err
 	}
-	start = time.Now()
-	if _, err := pool.Exec(ctx, "VACUUM (ANALYZE) sessiongen_sessions"); err != nil {
-		return err
-	}
-	fmt.Printf("- VACUUM after the clear in %s\n", since(start))
-	if err := sizes(ctx, pool, "sessiongen_sessions", "after VACUUM"); err != nil {
+	if err := vacuum(ctx, pool, "VACUUM after the clear", "after VACUUM"); err != nil {
 		return err
 	}
 	if err := load("pgstore.Load after the clear", store); err != nil {
@@ -232,6 +222,17 @@ func run(ctx context.Context, dsn string, rows, expiredPct int64, loads, batch, 
 		}
 	}
 	return nil
+}
+
+// vacuum runs VACUUM (ANALYZE) on sessiongen_sessions, prints how long it
+// took as "- what in …", then prints the table's sizes under label.
+func vacuum(ctx context.Context, pool *pgxpool.Pool, what, label string) error {
+	start := time.Now()
+	if _, err := pool.Exec(ctx, "VACUUM (ANALYZE) sessiongen_sessions"); err != nil {
+		return err
+	}
+	fmt.Printf("- %s in %s\n", what, since(start))
+	return sizes(ctx, pool, "sessiongen_sessions", label)
 }
 
 func since(t time.Time) time.Duration { return time.Since(t).Round(time.Millisecond) }

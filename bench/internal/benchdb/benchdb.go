@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/sessiongen/sessiongen/bench/internal/countproxy"
 )
 
 // DefaultDSN is the benchmark database on the local server.
@@ -53,8 +55,28 @@ func Ensure(ctx context.Context, dsn string) error {
 	return nil
 }
 
-// HostPort returns the host:port that dsn connects to.
-func HostPort(dsn string) (string, error) {
+// Counted starts a round-trip counter (countproxy) in front of the server
+// that dsn connects to, and returns it with dsn changed to connect through
+// it. The caller closes the proxy.
+func Counted(dsn string) (*countproxy.Proxy, string, error) {
+	target, err := hostPort(dsn)
+	if err != nil {
+		return nil, "", err
+	}
+	proxy, err := countproxy.Start(target)
+	if err != nil {
+		return nil, "", err
+	}
+	counted, err := via(dsn, proxy.Addr())
+	if err != nil {
+		_ = proxy.Close()
+		return nil, "", err
+	}
+	return proxy, counted, nil
+}
+
+// hostPort returns the host:port that dsn connects to.
+func hostPort(dsn string) (string, error) {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return "", err
@@ -62,10 +84,10 @@ func HostPort(dsn string) (string, error) {
 	return fmt.Sprintf("%s:%d", cfg.Host, cfg.Port), nil
 }
 
-// Via returns dsn with its host and port replaced by addr (host:port), and
+// via returns dsn with its host and port replaced by addr (host:port), and
 // TLS off, for connecting through a proxy.
 // dsn must be a URL (postgres://...).
-func Via(dsn, addr string) (string, error) {
+func via(dsn, addr string) (string, error) {
 	u, err := url.Parse(dsn)
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 		return "", fmt.Errorf("not a postgres:// URL: %q", dsn)
