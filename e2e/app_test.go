@@ -1,41 +1,22 @@
 package e2e
 
 import (
-	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/sessiongen/sessiongen/internal/pgtest"
+	"github.com/sessiongen/sessiongen/internal/syncbuf"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // exampleDir is the example shop's source, in the core module.
 const exampleDir = "../example"
-
-// lockedBuffer collects a process's output while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // shop is the example app, running as a process of its own.
 type shop struct {
@@ -75,7 +56,7 @@ func startShop(t *testing.T) *shop {
 	bin := buildShop(t)
 	databaseURL := pgtest.URL(t)
 
-	var stdout, stderr lockedBuffer
+	var stdout, stderr syncbuf.Buffer
 	cmd := exec.Command(bin, "-addr", "127.0.0.1:0")
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+databaseURL)
 	cmd.Stdout = &stdout
@@ -114,7 +95,7 @@ func startShop(t *testing.T) *shop {
 
 // stopShop interrupts the shop, as Ctrl-C does, and checks that it stops
 // cleanly; it kills the shop if it has not stopped in 10 s.
-func stopShop(t *testing.T, cmd *exec.Cmd, exited chan error, stdout, stderr *lockedBuffer) {
+func stopShop(t *testing.T, cmd *exec.Cmd, exited chan error, stdout, stderr *syncbuf.Buffer) {
 	t.Helper()
 	select {
 	case err := <-exited: // already gone; startShop reported why

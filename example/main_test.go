@@ -7,30 +7,12 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/sessiongen/sessiongen/internal/pgtest"
+	"github.com/sessiongen/sessiongen/internal/syncbuf"
 )
-
-// lockedBuffer is written by run's goroutine and read by the test.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 var announced = regexp.MustCompile(`http://(\S+) \(sessions in ([^)]+)\)`)
 
@@ -45,7 +27,7 @@ func TestRunServesAndStopsCleanly(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			var out lockedBuffer
+			var out syncbuf.Buffer
 			done := make(chan int, 1)
 			go func() { done <- run(ctx, []string{"-addr", "127.0.0.1:0"}, tt.databaseURL, &out, io.Discard) }()
 

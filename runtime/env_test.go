@@ -1,7 +1,6 @@
 package runtime_test
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -9,14 +8,13 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"sync"
 	"sync/atomic"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/sessiongen/sessiongen/internal/pgtest"
+	"github.com/sessiongen/sessiongen/internal/syncbuf"
 	"github.com/sessiongen/sessiongen/runtime"
 	"github.com/sessiongen/sessiongen/runtime/memstore"
 	"github.com/sessiongen/sessiongen/runtime/pgstore"
@@ -35,28 +33,10 @@ type env struct {
 	pool   *pgxpool.Pool // for pgstore
 	srv    *httptest.Server
 	client *http.Client
-	logs   *syncBuffer
+	logs   *syncbuf.Buffer
 
 	// calls counts store calls: for pgstore, the SQL statements sent.
-	calls atomic.Int64
-}
-
-// syncBuffer is a bytes.Buffer that slog can write to from many requests.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
+	calls *pgtest.Counter
 }
 
 // forEachStore runs f as a subtest against each store.
@@ -83,7 +63,7 @@ func newEnv(t *testing.T, kind string, h http.Handler, opts ...runtime.Option) *
 // can wrap the store before calling start.
 func newStoreEnv(t *testing.T, kind string) *env {
 	t.Helper()
-	e := &env{t: t, logs: &syncBuffer{}}
+	e := &env{t: t, logs: &syncbuf.Buffer{}, calls: &pgtest.Counter{}}
 	e.store = e.newStore(kind)
 	return e
 }
@@ -120,15 +100,10 @@ func newTLSServer(t *testing.T, h http.Handler) *httptest.Server {
 func (e *env) newStore(kind string) runtime.Store {
 	switch kind {
 	case "memstore":
-		return &countingStore{Store: memstore.New(), n: &e.calls}
+		return &countingStore{Store: memstore.New(), n: &e.calls.Int64}
 	case "pgstore":
-		cfg := pgtest.PoolConfig(e.t)
-		cfg.ConnConfig.Tracer = queryCounter{&e.calls}
-		pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		e.t.Cleanup(pool.Close)
+		pool, calls := pgtest.CountedPool(e.t)
+		e.calls = calls
 		if err := pgstore.Migrate(context.Background(), pool); err != nil {
 			e.t.Fatal(err)
 		}
@@ -211,6 +186,17 @@ func (e *env) stored(token string) (runtime.Record, error) {
 	return e.store.Load(context.Background(), h)
 }
 
+// load is stored for a session that must be there: it fails the test when
+// it is not.
+func (e *env) load(token string) runtime.Record {
+	e.t.Helper()
+	rec, err := e.stored(token)
+	if err != nil {
+		e.t.Fatalf("loading the stored session: %v", err)
+	}
+	return rec
+}
+
 // countingStore counts the calls made to the store it wraps.
 type countingStore struct {
 	runtime.Store
@@ -241,13 +227,3 @@ func (s *countingStore) Delete(ctx context.Context, h runtime.TokenHash) error {
 	s.n.Add(1)
 	return s.Store.Delete(ctx, h)
 }
-
-// queryCounter is a pgx tracer that counts the statements sent.
-type queryCounter struct{ n *atomic.Int64 }
-
-func (q queryCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
-	q.n.Add(1)
-	return ctx
-}
-
-func (queryCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/sessiongen/sessiongen/internal/syncbuf"
 	"github.com/sessiongen/sessiongen/runtime"
 	"github.com/sessiongen/sessiongen/runtime/pgstore"
 )
@@ -62,10 +63,7 @@ func TestLoadFailureNeverBecomesAnEmptySession(t *testing.T) {
 			t.Errorf("store down: cookie %v was set", c)
 		}
 		fl.on.Store(false)
-		rec, err := e.stored(token)
-		if err != nil {
-			t.Fatal(err)
-		}
+		rec := e.load(token)
 		if string(rec.Data["a"]) != `"1"` || rec.Data["b"] != nil {
 			t.Fatalf("stored session changed during the outage: %s", rec.Data)
 		}
@@ -83,7 +81,7 @@ func TestUnreachableDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	e := &env{t: t, logs: logs}
 	mgr := newManager(t, pgstore.New(pool), runtime.WithLogger(slogTo(logs)))
 	e.srv = newTLSServer(t, mgr.Middleware(routes()))
@@ -123,10 +121,7 @@ func TestInvalidValueFailsTheSave(t *testing.T) {
 		if !strings.Contains(e.logs.String(), `set session key \"bad\"`) {
 			t.Errorf("error does not name the key; logs:\n%s", e.logs)
 		}
-		rec, err := e.stored(token)
-		if err != nil {
-			t.Fatal(err)
-		}
+		rec := e.load(token)
 		if rec.Data["ok"] != nil {
 			t.Fatalf("part of a failed save was written: %s", rec.Data)
 		}
@@ -185,10 +180,7 @@ func TestSizeLimit(t *testing.T) {
 		if !strings.Contains(e.logs.String(), "over the limit of 1000") {
 			t.Errorf("size error not logged clearly; logs:\n%s", e.logs)
 		}
-		rec, err := e.stored(token)
-		if err != nil {
-			t.Fatal(err)
-		}
+		rec := e.load(token)
 		if rec.Data["big"] != nil || string(rec.Data["a"]) != `"small"` {
 			t.Fatalf("an oversized save was partly written: %s", rec.Data)
 		}

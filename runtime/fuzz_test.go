@@ -9,10 +9,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/sessiongen/sessiongen/internal/pgtest"
@@ -21,28 +19,11 @@ import (
 	"github.com/sessiongen/sessiongen/runtime/pgstore"
 )
 
-// statementCount is a pgx tracer that counts the statements a pool sends.
-type statementCount struct{ n atomic.Int64 }
-
-func (c *statementCount) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
-	c.n.Add(1)
-	return ctx
-}
-
-func (*statementCount) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
-
 // fuzzPool returns a migrated pool on a schema of f's own, counting its
 // statements.
-func fuzzPool(f *testing.F) (*pgxpool.Pool, *statementCount) {
+func fuzzPool(f *testing.F) (*pgxpool.Pool, *pgtest.Counter) {
 	f.Helper()
-	cfg := pgtest.PoolConfig(f)
-	count := &statementCount{}
-	cfg.ConnConfig.Tracer = count
-	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(pool.Close)
+	pool, count := pgtest.CountedPool(f)
 	if err := pgstore.Migrate(context.Background(), pool); err != nil {
 		f.Fatal(err)
 	}
@@ -215,9 +196,9 @@ func FuzzCookieHeader(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, header string) {
-		count.n.Store(0)
+		count.Store(0)
 		rec := serve(h, "/get?k=marker", header)
-		calls := count.n.Load()
+		calls := count.Load()
 		body := rec.Body.String()
 		if rec.Code != http.StatusOK || (body != "<none>" && body != "the-marker") {
 			t.Fatalf("Cookie %q: %d %q", header, rec.Code, body)

@@ -330,10 +330,7 @@ func TestWrongTypedStoredValues(t *testing.T) {
 				t.Fatalf("planting %s: status %d", tt.json, resp.StatusCode)
 			}
 		}
-		before, err := e.stored(token)
-		if err != nil {
-			t.Fatal(err)
-		}
+		before := e.load(token)
 		for i, tt := range tests {
 			key := fmt.Sprintf("bad%d", i)
 			logsBefore := strings.Count(e.logs.String(), "key="+key+" ")
@@ -351,10 +348,7 @@ func TestWrongTypedStoredValues(t *testing.T) {
 				}
 			}
 		}
-		after, err := e.stored(token)
-		if err != nil {
-			t.Fatal(err)
-		}
+		after := e.load(token)
 		for i := range tests {
 			key := fmt.Sprintf("bad%d", i)
 			if string(after.Data[key]) != string(before.Data[key]) {
@@ -497,10 +491,7 @@ func TestSizeLimitWritesNothingPartly(t *testing.T) {
 		}
 		acked := 0
 		for i := 0; ; i++ {
-			before, err := e.stored(token)
-			if err != nil {
-				t.Fatal(err)
-			}
+			before := e.load(token)
 			cycle := ""
 			if i%2 == 1 {
 				cycle = "&cycle=1"
@@ -539,20 +530,36 @@ func TestSizeLimitWritesNothingPartly(t *testing.T) {
 	})
 }
 
-// TestDefaultSizeLimit checks that a limit applies without WithMaxSize.
+// TestDefaultSizeLimit checks that a limit applies without WithMaxSize and
+// with a size of zero or less, which means the default as in every
+// option, and that NoMaxSize lifts it.
 func TestDefaultSizeLimit(t *testing.T) {
-	forEachStore(t, func(t *testing.T, kind string) {
-		e := newEnv(t, kind, hostileRoutes())
-		e.get("/set?k=a&v=1")
-		resp, _ := e.get("/set?k=big&v=" + strings.Repeat("x", runtime.DefaultMaxSize))
-		if resp.StatusCode != http.StatusInternalServerError {
-			t.Fatalf("a session past DefaultMaxSize: status %d, want 500", resp.StatusCode)
-		}
-		rec, err := e.stored(e.token())
-		if err != nil || rec.Data["big"] != nil {
-			t.Fatalf("past DefaultMaxSize: %v, big stored: %v", err, rec.Data["big"] != nil)
-		}
-	})
+	big := strings.Repeat("x", runtime.DefaultMaxSize)
+	for _, tc := range []struct {
+		name   string
+		opts   []runtime.Option
+		status int
+	}{
+		{"no option", nil, http.StatusInternalServerError},
+		{"zero", []runtime.Option{runtime.WithMaxSize(0)}, http.StatusInternalServerError},
+		{"negative", []runtime.Option{runtime.WithMaxSize(-1)}, http.StatusInternalServerError},
+		{"NoMaxSize", []runtime.Option{runtime.WithMaxSize(runtime.NoMaxSize)}, http.StatusOK},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			forEachStore(t, func(t *testing.T, kind string) {
+				e := newEnv(t, kind, hostileRoutes(), tc.opts...)
+				e.get("/set?k=a&v=1")
+				resp, _ := e.get("/set?k=big&v=" + big)
+				if resp.StatusCode != tc.status {
+					t.Fatalf("a session past DefaultMaxSize: status %d, want %d", resp.StatusCode, tc.status)
+				}
+				rec, err := e.stored(e.token())
+				if stored := rec.Data["big"] != nil; err != nil || stored != (tc.status == http.StatusOK) {
+					t.Fatalf("past DefaultMaxSize: %v, big stored: %v", err, stored)
+				}
+			})
+		})
+	}
 }
 
 // TestOverLimitSessionCanShrinkAndRefresh builds a session that is over
@@ -571,7 +578,7 @@ func TestOverLimitSessionCanShrinkAndRefresh(t *testing.T) {
 		rc.send("/set?k=b&v=2", token)
 		// The limit was lowered after these were saved (concurrent writes
 		// can no longer pass it together: the store checks it too).
-		unbounded := newManager(t, e.store, runtime.WithMaxSize(0)).Middleware(hostileRoutes())
+		unbounded := newManager(t, e.store, runtime.WithMaxSize(runtime.NoMaxSize)).Middleware(hostileRoutes())
 		for _, k := range []string{"x1", "x2"} {
 			req := httptest.NewRequest(http.MethodGet, "/set?k="+k+"&v="+strings.Repeat("x", 600), nil)
 			req.AddCookie(&http.Cookie{Name: runtime.DefaultCookieName, Value: token})
@@ -619,10 +626,7 @@ func TestUnencodableValues(t *testing.T) {
 		e := newEnv(t, kind, hostileRoutes())
 		rc := newRawClient(e)
 		token := rc.newSessionWith("/set?k=a&v=1")
-		before, err := e.stored(token)
-		if err != nil {
-			t.Fatal(err)
-		}
+		before := e.load(token)
 		for _, k := range kinds {
 			r := rc.send("/set-bad?kind="+k, token)
 			if r.status != http.StatusInternalServerError || r.body == "handler response" || r.cookie != nil {

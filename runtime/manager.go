@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"strings"
 	"time"
@@ -50,7 +51,9 @@ type Manager struct {
 	now          func() time.Time
 }
 
-// Option changes a setting of a Manager.
+// Option changes a setting of a Manager. An option that takes a size or a
+// timeout treats zero or less as "the default", as every option of
+// sessiongen's packages does.
 type Option func(*Manager)
 
 // NewManager returns a Manager that keeps sessions in store, with Django's
@@ -175,11 +178,26 @@ func WithExpireAtBrowserClose(on bool) Option {
 	return func(m *Manager) { m.expireAtBrowserClose = on }
 }
 
+// NoMaxSize, given to WithMaxSize, lifts the bound on a session's size.
+const NoMaxSize = math.MaxInt
+
 // WithMaxSize bounds the size of a session's data, counted as the bytes of
-// its keys and JSON values (default DefaultMaxSize). A save that would grow
-// a session past it fails with an error wrapping ErrTooLarge, and nothing of
-// it is written. A size of zero or less means no bound.
-func WithMaxSize(bytes int) Option { return func(m *Manager) { m.maxSize = bytes } }
+// its keys and JSON values (default DefaultMaxSize; NoMaxSize for no
+// bound). A save that would grow a session past it fails with an error
+// wrapping ErrTooLarge, and nothing of it is written. A size of zero or
+// less means the default.
+func WithMaxSize(bytes int) Option {
+	return func(m *Manager) {
+		switch {
+		case bytes == NoMaxSize:
+			m.maxSize = 0 // no bound: the store's writes stay unconditional
+		case bytes <= 0:
+			m.maxSize = DefaultMaxSize
+		default:
+			m.maxSize = bytes
+		}
+	}
+}
 
 // WithSaveTimeout bounds each store write the middleware makes as the
 // response starts: the save, and the delete of a flushed or emptied

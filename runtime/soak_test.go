@@ -25,6 +25,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/sessiongen/sessiongen/internal/pgtest"
+	"github.com/sessiongen/sessiongen/internal/syncbuf"
 	"github.com/sessiongen/sessiongen/runtime"
 	"github.com/sessiongen/sessiongen/runtime/pgstore"
 )
@@ -344,9 +345,9 @@ func TestSoak(t *testing.T) {
 		t.Fatal(err)
 	}
 	store := pgstore.New(pool)
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	mgr := newManager(t, store, runtime.WithLogger(slogTo(logs)))
-	serverLog := &syncBuffer{} // net/http logs handler panics here
+	serverLog := &syncbuf.Buffer{} // net/http logs handler panics here
 	srv := httptest.NewUnstartedServer(mgr.Middleware(soakRoutes()))
 	srv.Config.ErrorLog = log.New(serverLog, "", 0)
 	srv.Start()

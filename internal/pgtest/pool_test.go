@@ -3,11 +3,9 @@ package pgtest
 import (
 	"context"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // currentSchema returns the first schema of the connection's search_path.
@@ -70,31 +68,14 @@ func TestPoolIsolatesAndCleansUp(t *testing.T) {
 	}
 }
 
-// countingTracer counts the queries a pool starts.
-type countingTracer struct{ n atomic.Int64 }
-
-func (c *countingTracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
-	c.n.Add(1)
-	return ctx
-}
-
-func (c *countingTracer) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
-
-func TestPoolConfigTakesATracer(t *testing.T) {
+func TestCountedPoolCountsOnItsSchema(t *testing.T) {
 	t.Parallel()
-	cfg := PoolConfig(t)
-	tracer := &countingTracer{}
-	cfg.ConnConfig.Tracer = tracer
-	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
+	pool, counter := CountedPool(t)
 	if s := currentSchema(t, pool); !strings.HasPrefix(s, "t_") {
 		t.Errorf("current_schema() = %q, want a t_ schema", s)
 	}
-	if n := tracer.n.Load(); n != 1 {
-		t.Errorf("tracer saw %d queries, want 1", n)
+	if n := counter.Load(); n != 1 {
+		t.Errorf("counter saw %d queries, want 1", n)
 	}
 }
 

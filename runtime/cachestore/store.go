@@ -60,7 +60,9 @@ type config struct {
 	observe       func(runtime.Event)
 }
 
-// Option configures a Store.
+// Option configures a Store. An option that takes a duration or a count
+// treats zero or less as "the default", as every option of sessiongen's
+// packages does.
 type Option func(*config)
 
 // WithPrefix sets the prefix of the Store's Redis keys (DefaultPrefix by
@@ -127,6 +129,9 @@ func New(next runtime.Store, rdb redis.UniversalClient, opts ...Option) *Store {
 	}
 	if cfg.retryInterval <= 0 {
 		cfg.retryInterval = DefaultRetryInterval
+	}
+	if cfg.logInterval <= 0 {
+		cfg.logInterval = DefaultLogInterval
 	}
 	if cfg.maxPending <= 0 {
 		cfg.maxPending = DefaultMaxPending

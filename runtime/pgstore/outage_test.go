@@ -210,7 +210,7 @@ func TestOutageUnderLoad(t *testing.T) {
 	logs := &lockedBuffer{}
 	mgr, err := runtime.NewManager(pgstore.New(pool),
 		runtime.WithLogger(slog.New(slog.NewTextHandler(logs, nil))),
-		runtime.WithMaxSize(0)) // the test grows sessions by one key per request
+		runtime.WithMaxSize(runtime.NoMaxSize)) // the test grows sessions by one key per request
 	if err != nil {
 		t.Fatal(err)
 	}
