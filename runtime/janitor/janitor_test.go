@@ -1,11 +1,9 @@
 package janitor_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -13,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/sessiongen/sessiongen/internal/pgtest"
+	"github.com/sessiongen/sessiongen/internal/syncbuf"
 	"github.com/sessiongen/sessiongen/runtime"
 	"github.com/sessiongen/sessiongen/runtime/janitor"
 	"github.com/sessiongen/sessiongen/runtime/memstore"
@@ -21,26 +20,9 @@ import (
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
-// logBuffer collects log lines written from the janitor's goroutine.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-func (l *logBuffer) logger() *slog.Logger {
-	return slog.New(slog.NewTextHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug}))
+// debugLogger returns a logger that writes every level to b.
+func debugLogger(b *syncbuf.Buffer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(b, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
 // counting is a store that counts the janitor's calls.
@@ -103,12 +85,12 @@ func TestRunClearsOnEveryTickUntilCancelled(t *testing.T) {
 	t.Parallel()
 	store, pool := pgStore(t)
 	insertExpired(t, pool, 2500)
-	var logs logBuffer
+	var logs syncbuf.Buffer
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		janitor.Run(ctx, store, 20*time.Millisecond, janitor.WithBatchSize(1000), janitor.WithLogger(logs.logger()))
+		janitor.Run(ctx, store, 20*time.Millisecond, janitor.WithBatchSize(1000), janitor.WithLogger(debugLogger(&logs)))
 	}()
 	// The first run starts at once.
 	waitFor(t, "the first run", func() bool { return strings.Contains(logs.String(), "deleted=2500") })
@@ -138,8 +120,8 @@ func TestRunSurvivesStoreFailures(t *testing.T) {
 	store, pool := pgStore(t)
 	pool.Close() // every call fails
 	c := &counting{ExpiredDeleter: store}
-	var logs logBuffer
-	stop := janitor.Start(context.Background(), c, 10*time.Millisecond, janitor.WithLogger(logs.logger()))
+	var logs syncbuf.Buffer
+	stop := janitor.Start(context.Background(), c, 10*time.Millisecond, janitor.WithLogger(debugLogger(&logs)))
 	waitFor(t, "three failed runs", func() bool { return c.calls.Load() >= 3 })
 	stop()
 	if got := logs.String(); !strings.Contains(got, "level=ERROR") || !strings.Contains(got, "closed pool") {
@@ -190,8 +172,8 @@ func TestRunWithMemstore(t *testing.T) {
 		}
 	}
 	clock.Store(now.Add(3*time.Minute + time.Second).UnixNano()) // 3 of 5 expired
-	var logs logBuffer
-	stop := janitor.Start(ctx, store, time.Hour, janitor.WithLogger(logs.logger()))
+	var logs syncbuf.Buffer
+	stop := janitor.Start(ctx, store, time.Hour, janitor.WithLogger(debugLogger(&logs)))
 	waitFor(t, "the first run", func() bool { return strings.Contains(logs.String(), "deleted=3") })
 	stop()
 	if n := store.Len(); n != 2 {

@@ -1,7 +1,6 @@
 package pgstore_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -23,6 +22,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/sessiongen/sessiongen/internal/pgtest"
+	"github.com/sessiongen/sessiongen/internal/syncbuf"
 	"github.com/sessiongen/sessiongen/runtime"
 	"github.com/sessiongen/sessiongen/runtime/pgstore"
 )
@@ -40,24 +40,6 @@ const (
 	outageWorkers   = 6
 	outageWaitLimit = 60 * time.Second // bounds every wait; never asserted as a duration
 )
-
-// lockedBuffer is a buffer that loggers may write to from many goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
 
 // outageWorker is one browser of the load: it owns one session and writes
 // a new key to it on every request, remembering which writes were
@@ -207,14 +189,14 @@ func TestOutageUnderLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	logs := &lockedBuffer{}
+	logs := &syncbuf.Buffer{}
 	mgr, err := runtime.NewManager(pgstore.New(pool),
 		runtime.WithLogger(slog.New(slog.NewTextHandler(logs, nil))),
 		runtime.WithMaxSize(runtime.NoMaxSize)) // the test grows sessions by one key per request
 	if err != nil {
 		t.Fatal(err)
 	}
-	serverLog := &lockedBuffer{} // net/http logs handler panics here
+	serverLog := &syncbuf.Buffer{} // net/http logs handler panics here
 	srv := httptest.NewUnstartedServer(mgr.Middleware(outageRoutes()))
 	srv.Config.ErrorLog = log.New(serverLog, "", 0)
 	srv.Start()
