@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/sessiongen/sessiongen/internal/webclient"
 	"github.com/sessiongen/sessiongen/runtime"
 	"github.com/sessiongen/sessiongen/runtime/pgstore"
 )
@@ -41,12 +42,14 @@ func TestAdminInABrowser(t *testing.T) {
 
 	// Other people's sessions: bob, signed in on his phone, and a few
 	// visitors with carts.
-	bob := newClient(t, app.url, "BobPhone/1.0 <Mobile>")
-	bob.signIn("bob", "builder")
-	var carol *client
+	bob := webclient.New(t, app.url)
+	bob.Header.Set("User-Agent", "BobPhone/1.0 <Mobile>")
+	signIn(bob, "bob", "builder")
+	var carol *webclient.Client
 	for i := range 4 {
-		v := newClient(t, app.url, fmt.Sprintf("Visitor/%d.0", i))
-		v.post("/cart/add", url.Values{"product": {"tea"}})
+		v := webclient.New(t, app.url)
+		v.Header.Set("User-Agent", fmt.Sprintf("Visitor/%d.0", i))
+		v.Submit("/cart/add", url.Values{"product": {"tea"}})
 		carol = v
 	}
 
@@ -72,7 +75,7 @@ func TestAdminInABrowser(t *testing.T) {
 		t.Fatalf("bob has %s sessions in the admin, want 1", got)
 	}
 	step(t, ctx, "open bob's session", chromedp.Click(chromedp.CSS(`a.open`)), chromedp.WaitVisible(chromedp.CSS(`#hash`)))
-	if got, want := text(t, ctx, "#hash"), bob.hash().String(); got != want {
+	if got, want := text(t, ctx, "#hash"), bob.Hash().String(); got != want {
 		t.Fatalf("opened session %s, want bob's %s", got, want)
 	}
 	if got := text(t, ctx, "#user-agent"); got != "BobPhone/1.0 <Mobile>" {
@@ -88,21 +91,21 @@ func TestAdminInABrowser(t *testing.T) {
 		t.Fatalf("%s sessions after deleting one, want 5", got)
 	}
 	screenshot(t, ctx, shots, "admin-deleted.png")
-	if _, err := sessions.Load(context.Background(), bob.hash()); !errors.Is(err, runtime.ErrNotFound) {
+	if _, err := sessions.Load(context.Background(), bob.Hash()); !errors.Is(err, runtime.ErrNotFound) {
 		t.Fatalf("bob's session is still stored: %v", err)
 	}
-	_, page := bob.get("/")
-	mustContain(t, "bob after the admin deleted his session", page, `<a href="/signin">Sign in</a>`)
+	_, page := bob.Get("/")
+	webclient.MustContain(t, "bob after the admin deleted his session", page, `<a href="/signin">Sign in</a>`)
 
 	step(t, ctx, "search by token",
-		chromedp.SendKeys(chromedp.CSS(`#token`), carol.token()),
+		chromedp.SendKeys(chromedp.CSS(`#token`), carol.Token()),
 		chromedp.Click(chromedp.CSS(`#find-token`)),
 		chromedp.WaitVisible(chromedp.CSS(`#hash`)),
 	)
-	if got, want := text(t, ctx, "#hash"), carol.hash().String(); got != want {
+	if got, want := text(t, ctx, "#hash"), carol.Hash().String(); got != want {
 		t.Fatalf("token search opened %s, want %s", got, want)
 	}
-	mustContain(t, "visitor's session", text(t, ctx, "main"), "cart", "[]github.com/sessiongen/sessiongen/example/catalog.CartLine", `"product_id": "tea"`)
+	webclient.MustContain(t, "visitor's session", text(t, ctx, "main"), "cart", "[]github.com/sessiongen/sessiongen/example/catalog.CartLine", `"product_id": "tea"`)
 	detail, err := chromedp.Run(ctx, chromedp.Location())
 	if err != nil {
 		t.Fatal(err)
@@ -134,4 +137,11 @@ func TestAdminInABrowser(t *testing.T) {
 		}
 		t.Logf("updated %s", readmeScreenshot)
 	}
+}
+
+// signIn signs c in to the shop as name, through the sign-in form (whose
+// page sets the test cookie the form's handler checks).
+func signIn(c *webclient.Client, name, password string) {
+	c.Get("/signin")
+	c.Submit("/signin", url.Values{"name": {name}, "password": {password}})
 }

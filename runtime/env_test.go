@@ -50,6 +50,15 @@ func forEachStore(t *testing.T, f func(t *testing.T, kind string)) {
 	}
 }
 
+// forEachEnv runs f as a subtest against each store, with an env serving
+// routes() over it: the setup most middleware tests share.
+func forEachEnv(t *testing.T, f func(t *testing.T, e *env)) {
+	t.Helper()
+	forEachStore(t, func(t *testing.T, kind string) {
+		f(t, newEnv(t, kind, routes()))
+	})
+}
+
 // newEnv starts a TLS server serving h through a Manager over a fresh store
 // of the given kind.
 func newEnv(t *testing.T, kind string, h http.Handler, opts ...runtime.Option) *env {
@@ -196,6 +205,26 @@ func (e *env) load(token string) runtime.Record {
 	}
 	return rec
 }
+
+// hold stops one request at a point of its handler until the test lets
+// it go: the handler calls here, the test waits with reached until the
+// request is there, does what must happen meanwhile, then calls release.
+type hold struct{ at, released chan struct{} }
+
+func newHold() *hold { return &hold{at: make(chan struct{}), released: make(chan struct{})} }
+
+// here, called by the handler, says the request has reached the point and
+// waits there until the test calls release.
+func (h *hold) here() {
+	close(h.at)
+	<-h.released
+}
+
+// reached waits until the request has reached the point.
+func (h *hold) reached() { <-h.at }
+
+// release lets the request go on.
+func (h *hold) release() { close(h.released) }
 
 // countingStore counts the calls made to the store it wraps.
 type countingStore struct {

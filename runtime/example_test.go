@@ -22,27 +22,18 @@ func Example() {
 		return
 	}
 
-	mux := http.NewServeMux()
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewServer(mgr.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sess := runtime.FromRequest(r)
 		n, _ := runtime.Get[int](sess, "visits")
 		runtime.Set(sess, "visits", n+1)
 		fmt.Fprintf(w, "visit %d", n+1)
-	})
-	srv := httptest.NewServer(mgr.Middleware(mux))
+	})))
 	defer srv.Close()
 
-	jar, _ := cookiejar.New(nil)
-	browser := &http.Client{Jar: jar}
+	browser := newBrowser()
 	for range 3 {
-		resp, err := browser.Get(srv.URL)
-		if err != nil {
-			fmt.Println(err)
-			return
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		fmt.Println(string(body))
+		_, body := get(browser, srv.URL)
+		fmt.Println(body)
 	}
 	// Output:
 	// visit 1
@@ -66,12 +57,7 @@ func ExampleNewManager() {
 		runtime.Set(runtime.FromRequest(r), "seen", true)
 	})))
 	defer srv.Close()
-	resp, err := http.Get(srv.URL)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	resp.Body.Close()
+	resp, _ := get(http.DefaultClient, srv.URL)
 	c := resp.Cookies()[0]
 	fmt.Println(c.Name, c.MaxAge, c.Secure, c.HttpOnly, c.SameSite == http.SameSiteStrictMode)
 	// Output: sessionid 604800 true true true
@@ -100,16 +86,9 @@ func ExampleManager_Middleware() {
 	srv := httptest.NewServer(mgr.Middleware(mux))
 	defer srv.Close()
 
-	jar, _ := cookiejar.New(nil)
-	browser := &http.Client{Jar: jar}
+	browser := newBrowser()
 	for _, path := range []string{"/write", "/read", "/static"} {
-		resp, err := browser.Get(srv.URL + path)
-		if err != nil {
-			fmt.Println(err)
-			return
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
+		resp, body := get(browser, srv.URL+path)
 		fmt.Printf("%s: body %q, sets cookie %v, Vary %q\n", path, body, len(resp.Cookies()) > 0, resp.Header.Get("Vary"))
 	}
 	// Output:
@@ -124,4 +103,21 @@ func ExampleNewManager_refused() {
 	_, err := runtime.NewManager(memstore.New(), runtime.WithHostCookie(), runtime.WithCookieDomain("example.com"))
 	fmt.Println(err)
 	// Output: runtime: NewManager: cookie "__Host-sessionid": a __Host- cookie takes no Domain (have "example.com")
+}
+
+// newBrowser returns a client that keeps cookies, as a browser does.
+func newBrowser() *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar}
+}
+
+// get fetches url with client and returns the response and its body.
+func get(client *http.Client, url string) (*http.Response, string) {
+	resp, err := client.Get(url)
+	if err != nil {
+		panic(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp, string(body)
 }

@@ -32,8 +32,7 @@ func (s *failingLoads) Load(ctx context.Context, h runtime.TokenHash) (runtime.R
 
 func TestLoadFailureNeverBecomesAnEmptySession(t *testing.T) {
 	forEachStore(t, func(t *testing.T, kind string) {
-		mux := routes()
-		mux.HandleFunc("/overwrite", func(w http.ResponseWriter, r *http.Request) {
+		mux := routesWith("/overwrite", func(w http.ResponseWriter, r *http.Request) {
 			s := runtime.FromRequest(r)
 			if _, ok := runtime.Get[string](s, "a"); !ok {
 				// What a handler would do with what looks like a new
@@ -105,13 +104,11 @@ func TestUnreachableDatabase(t *testing.T) {
 
 func TestInvalidValueFailsTheSave(t *testing.T) {
 	forEachStore(t, func(t *testing.T, kind string) {
-		mux := routes()
-		mux.HandleFunc("/nan", func(w http.ResponseWriter, r *http.Request) {
+		e := newEnv(t, kind, routesWith("/nan", func(w http.ResponseWriter, r *http.Request) {
 			s := runtime.FromRequest(r)
 			runtime.Set(s, "ok", "fine")
 			runtime.Set(s, "bad", func() {})
-		})
-		e := newEnv(t, kind, mux)
+		}))
 		e.get("/set?k=a&v=1")
 		token := e.token()
 		resp, _ := e.get("/nan")
@@ -192,8 +189,7 @@ func TestSizeLimit(t *testing.T) {
 }
 
 func TestNULIsRefusedAlike(t *testing.T) {
-	forEachStore(t, func(t *testing.T, kind string) {
-		e := newEnv(t, kind, routes())
+	forEachEnv(t, func(t *testing.T, e *env) {
 		resp, _ := e.get("/set?k=a&v=x%00y")
 		if resp.StatusCode != http.StatusInternalServerError {
 			t.Fatalf("NUL in a value: status %d, want 500 from every store", resp.StatusCode)

@@ -45,8 +45,7 @@ func wantBody(t *testing.T, what, body, want string) {
 }
 
 func TestStoreCallsPerRequest(t *testing.T) {
-	forEachStore(t, func(t *testing.T, kind string) {
-		e := newEnv(t, kind, routes())
+	forEachEnv(t, func(t *testing.T, e *env) {
 		e.get("/set?k=a&v=1")
 		if e.token() == "" {
 			t.Fatal("no session cookie after a write")
@@ -80,8 +79,7 @@ func TestMalformedCookieCostsNoStoreCall(t *testing.T) {
 		strings.Repeat("a", 42) + "=",
 		strings.Repeat("a", 4096),
 	}
-	forEachStore(t, func(t *testing.T, kind string) {
-		e := newEnv(t, kind, routes())
+	forEachEnv(t, func(t *testing.T, e *env) {
 		for _, v := range bad {
 			e.setToken(v)
 			e.calls.Store(0)
@@ -103,29 +101,15 @@ func TestMalformedCookieCostsNoStoreCall(t *testing.T) {
 }
 
 func TestForgedTokenIsNotAdopted(t *testing.T) {
-	forEachStore(t, func(t *testing.T, kind string) {
-		e := newEnv(t, kind, routes())
+	forEachEnv(t, func(t *testing.T, e *env) {
 		forged := strings.Repeat("A", 43)
 		e.setToken(forged)
-		_, body := e.get("/get?k=a")
-		wantBody(t, "read with a forged token", body, "<none>")
-		e.get("/set?k=a&v=1")
-		if got := e.token(); got == forged || got == "" {
-			t.Fatalf("token after write = %q; want a fresh token, not the forged one", got)
-		}
-		if _, err := e.stored(forged); !errors.Is(err, runtime.ErrNotFound) {
-			t.Fatalf("a session was stored under the forged token: err = %v", err)
-		}
-		rec, err := e.stored(e.token())
-		if err != nil || string(rec.Data["a"]) != `"1"` {
-			t.Fatalf("stored under the fresh token: %v, %v", rec.Data, err)
-		}
+		e.wantNotAdopted(forged)
 	})
 }
 
 func TestNoCookieUntilWritten(t *testing.T) {
-	forEachStore(t, func(t *testing.T, kind string) {
-		e := newEnv(t, kind, routes())
+	forEachEnv(t, func(t *testing.T, e *env) {
 		resp, _ := e.get("/nothing")
 		if c := sessionCookie(resp); c != nil || hasVaryCookie(resp) {
 			t.Fatalf("untouched session: cookie %v, Vary %q; want neither", c, resp.Header.Values("Vary"))
@@ -145,8 +129,7 @@ func TestNoCookieUntilWritten(t *testing.T) {
 }
 
 func TestSavedOnlyWhenModified(t *testing.T) {
-	forEachStore(t, func(t *testing.T, kind string) {
-		e := newEnv(t, kind, routes())
+	forEachEnv(t, func(t *testing.T, e *env) {
 		e.get("/set?k=a&v=1")
 		token := e.token()
 		resp, body := e.get("/get?k=a")
@@ -206,8 +189,7 @@ func TestNoSaveOn5xx(t *testing.T) {
 }
 
 func TestEmptiedSessionIsDeleted(t *testing.T) {
-	forEachStore(t, func(t *testing.T, kind string) {
-		e := newEnv(t, kind, routes())
+	forEachEnv(t, func(t *testing.T, e *env) {
 		e.get("/set?k=a&v=1")
 		token := e.token()
 		resp, _ := e.get("/del?k=a")
@@ -225,8 +207,7 @@ func TestEmptiedSessionIsDeleted(t *testing.T) {
 }
 
 func TestFlush(t *testing.T) {
-	forEachStore(t, func(t *testing.T, kind string) {
-		e := newEnv(t, kind, routes())
+	forEachEnv(t, func(t *testing.T, e *env) {
 
 		resp, _ := e.get("/flush")
 		if c := sessionCookie(resp); c != nil || !hasVaryCookie(resp) {
@@ -252,12 +233,10 @@ func TestFlush(t *testing.T) {
 
 func TestFlushOn5xxStillEndsTheSession(t *testing.T) {
 	forEachStore(t, func(t *testing.T, kind string) {
-		mux := routes()
-		mux.HandleFunc("/flush-fail", func(w http.ResponseWriter, r *http.Request) {
+		e := newEnv(t, kind, routesWith("/flush-fail", func(w http.ResponseWriter, r *http.Request) {
 			runtime.FromRequest(r).Flush()
 			http.Error(w, "boom", http.StatusInternalServerError)
-		})
-		e := newEnv(t, kind, mux)
+		}))
 		e.get("/set?k=a&v=1")
 		token := e.token()
 		resp, _ := e.get("/flush-fail")
@@ -271,8 +250,7 @@ func TestFlushOn5xxStillEndsTheSession(t *testing.T) {
 }
 
 func TestCycleKey(t *testing.T) {
-	forEachStore(t, func(t *testing.T, kind string) {
-		e := newEnv(t, kind, routes())
+	forEachEnv(t, func(t *testing.T, e *env) {
 		e.get("/set?k=a&v=1")
 		old := e.token()
 		e.calls.Store(0)
@@ -300,13 +278,11 @@ func TestCycleKey(t *testing.T) {
 
 func TestCycleKeyOfNewSession(t *testing.T) {
 	forEachStore(t, func(t *testing.T, kind string) {
-		mux := routes()
-		mux.HandleFunc("/set-cycle", func(w http.ResponseWriter, r *http.Request) {
+		e := newEnv(t, kind, routesWith("/set-cycle", func(w http.ResponseWriter, r *http.Request) {
 			s := runtime.FromRequest(r)
 			runtime.Set(s, "a", "1")
 			s.CycleKey()
-		})
-		e := newEnv(t, kind, mux)
+		}))
 		e.get("/set-cycle")
 		_, body := e.get("/get?k=a")
 		wantBody(t, "read after set and cycle of a new session", body, "1")
@@ -314,8 +290,7 @@ func TestCycleKeyOfNewSession(t *testing.T) {
 }
 
 func TestTestCookie(t *testing.T) {
-	forEachStore(t, func(t *testing.T, kind string) {
-		e := newEnv(t, kind, routes())
+	forEachEnv(t, func(t *testing.T, e *env) {
 		_, body := e.get("/testcookie/check")
 		wantBody(t, "before set", body, "false")
 		e.get("/testcookie/set")
@@ -331,18 +306,14 @@ func TestTestCookie(t *testing.T) {
 
 func TestNoResurrectionAfterConcurrentFlush(t *testing.T) {
 	forEachStore(t, func(t *testing.T, kind string) {
-		loaded := make(chan struct{})
-		release := make(chan struct{})
-		mux := routes()
-		mux.HandleFunc("/slow-set", func(w http.ResponseWriter, r *http.Request) {
+		loaded := newHold()
+		e := newEnv(t, kind, routesWith("/slow-set", func(w http.ResponseWriter, r *http.Request) {
 			s := runtime.FromRequest(r)
 			runtime.Get[string](s, "a") // load before the sign-out
-			close(loaded)
-			<-release
+			loaded.here()
 			runtime.Set(s, "cart", "full")
 			fmt.Fprint(w, "saved?")
-		})
-		e := newEnv(t, kind, mux)
+		}))
 		e.get("/set?k=a&v=1")
 		token := e.token()
 
@@ -357,9 +328,9 @@ func TestNoResurrectionAfterConcurrentFlush(t *testing.T) {
 			resp, body := e.do(slow, http.MethodGet, "/slow-set")
 			done <- result{resp, body}
 		}()
-		<-loaded
+		loaded.reached()
 		e.get("/flush")
-		close(release)
+		loaded.release()
 		r := <-done
 
 		if r.resp.StatusCode != http.StatusConflict {
@@ -382,8 +353,7 @@ func TestNoResurrectionAfterConcurrentFlush(t *testing.T) {
 
 func TestConcurrentWritesToDifferentKeys(t *testing.T) {
 	const n = 50
-	forEachStore(t, func(t *testing.T, kind string) {
-		e := newEnv(t, kind, routes())
+	forEachEnv(t, func(t *testing.T, e *env) {
 		e.get("/set?k=first&v=0")
 		token := e.token()
 		var wg sync.WaitGroup
@@ -421,8 +391,7 @@ func TestConcurrentWritesToDifferentKeys(t *testing.T) {
 }
 
 func TestChangeAfterResponseStarted(t *testing.T) {
-	forEachStore(t, func(t *testing.T, kind string) {
-		e := newEnv(t, kind, routes())
+	forEachEnv(t, func(t *testing.T, e *env) {
 
 		// A new session needs a cookie that can no longer be sent.
 		resp, _ := e.get("/set-late?k=a&v=1")
@@ -443,8 +412,7 @@ func TestChangeAfterResponseStarted(t *testing.T) {
 }
 
 func TestResponseControllerFlush(t *testing.T) {
-	forEachStore(t, func(t *testing.T, kind string) {
-		e := newEnv(t, kind, routes())
+	forEachEnv(t, func(t *testing.T, e *env) {
 		resp, body := e.get("/set-flush?k=a&v=1")
 		wantBody(t, "flushed response", body, "flushed")
 		if sessionCookie(resp) == nil {
@@ -456,8 +424,7 @@ func TestResponseControllerFlush(t *testing.T) {
 }
 
 func TestDecodeFailureReadsAsUnset(t *testing.T) {
-	forEachStore(t, func(t *testing.T, kind string) {
-		e := newEnv(t, kind, routes())
+	forEachEnv(t, func(t *testing.T, e *env) {
 		e.get("/set?k=a&v=hello")
 		_, body := e.get("/getint?k=a")
 		wantBody(t, "string read as int64", body, "<none>")
@@ -597,8 +564,7 @@ func TestFromContext(t *testing.T) {
 }
 
 func TestExpiredTokenIsNotAdopted(t *testing.T) {
-	forEachStore(t, func(t *testing.T, kind string) {
-		e := newEnv(t, kind, routes())
+	forEachEnv(t, func(t *testing.T, e *env) {
 		e.get("/set?k=a&v=1")
 		token := e.token()
 		h, _ := runtime.HashToken(token)
@@ -607,20 +573,29 @@ func TestExpiredTokenIsNotAdopted(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, body := e.get("/get?k=a")
-		wantBody(t, "read of an expired session", body, "<none>")
-		e.get("/set?k=b&v=2")
-		if got := e.token(); got == token || got == "" {
-			t.Fatalf("token after writing to an expired session = %q; want a fresh one", got)
-		}
-		rec, err := e.stored(e.token())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if rec.Data["a"] != nil || string(rec.Data["b"]) != `"2"` {
-			t.Fatalf("new session holds %s; want only b", rec.Data)
-		}
+		e.wantNotAdopted(token)
 	})
+}
+
+// wantNotAdopted checks that old, the client's token, which names no
+// session the store holds (any more), is not adopted: a read finds
+// nothing, and a write starts a fresh session, under a new token, that
+// holds only what it wrote.
+func (e *env) wantNotAdopted(old string) {
+	e.t.Helper()
+	_, body := e.get("/get?k=a")
+	wantBody(e.t, "read with a token of no session", body, "<none>")
+	e.get("/set?k=b&v=2")
+	if got := e.token(); got == old || got == "" {
+		e.t.Fatalf("token after a write = %q; want a fresh token, not %q", got, old)
+	}
+	if _, err := e.stored(old); !errors.Is(err, runtime.ErrNotFound) {
+		e.t.Fatalf("a session is stored under the old token: err = %v", err)
+	}
+	rec, err := e.stored(e.token())
+	if err != nil || rec.Data["a"] != nil || string(rec.Data["b"]) != `"2"` {
+		e.t.Fatalf("stored under the fresh token: %s, %v; want only b", rec.Data, err)
+	}
 }
 
 func TestSignInBindsUserAndCyclesKey(t *testing.T) {
@@ -666,8 +641,7 @@ func TestSignInBindsUserAndCyclesKey(t *testing.T) {
 }
 
 func TestUserAgentIsBounded(t *testing.T) {
-	forEachStore(t, func(t *testing.T, kind string) {
-		e := newEnv(t, kind, routes())
+	forEachEnv(t, func(t *testing.T, e *env) {
 		req, _ := http.NewRequest(http.MethodGet, e.srv.URL+"/set?k=a&v=1", nil)
 		req.Header.Set("User-Agent", strings.Repeat("é", 600)) // 1200 bytes, cut mid-rune at 512
 		resp, err := e.client.Do(req)
@@ -705,8 +679,7 @@ func TestStaticFilesThroughTheMiddleware(t *testing.T) {
 
 func TestHijackedConnection(t *testing.T) {
 	forEachStore(t, func(t *testing.T, kind string) {
-		mux := routes()
-		mux.HandleFunc("/upgrade", func(w http.ResponseWriter, r *http.Request) {
+		e := newEnv(t, kind, routesWith("/upgrade", func(w http.ResponseWriter, r *http.Request) {
 			s := runtime.FromRequest(r)
 			user, _ := runtime.Get[string](s, "a")
 			hj, ok := w.(http.Hijacker)
@@ -723,8 +696,7 @@ func TestHijackedConnection(t *testing.T) {
 			fmt.Fprintf(rw, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", len(user), user)
 			rw.Flush()
 			runtime.Set(s, "b", "after hijack") // a stored session: saved when the handler returns
-		})
-		e := newEnv(t, kind, mux)
+		}))
 		e.get("/set?k=a&v=alice")
 		resp, body := e.get("/upgrade")
 		if resp.StatusCode != http.StatusOK || body != "alice" {

@@ -73,8 +73,7 @@ func (rc *rawClient) newSessionWith(path string) string {
 
 // raceRoutes adds to routes a write that reports which session it saw.
 func raceRoutes() *http.ServeMux {
-	mux := routes()
-	mux.HandleFunc("/set-report", func(w http.ResponseWriter, r *http.Request) {
+	return routesWith("/set-report", func(w http.ResponseWriter, r *http.Request) {
 		s := runtime.FromRequest(r)
 		marker, ok := runtime.Get[string](s, "marker")
 		if !ok {
@@ -83,11 +82,22 @@ func raceRoutes() *http.ServeMux {
 		runtime.Set(s, r.FormValue("k"), r.FormValue("v"))
 		io.WriteString(w, marker)
 	})
-	return mux
 }
 
-// start runs each f in a goroutine of its own, releases them together and
-// waits for them all.
+// sendTogether sends n requests on token's session at once, the ith for
+// path(i), and returns their results in that order.
+func (rc *rawClient) sendTogether(n int, token string, path func(i int) string) []rawResult {
+	results := make([]rawResult, n)
+	fs := make([]func(), n)
+	for i := range n {
+		fs[i] = func() { results[i] = rc.send(path(i), token) }
+	}
+	startTogether(fs...)
+	return results
+}
+
+// startTogether runs each f in a goroutine of its own, releases them
+// together and waits for them all.
 func startTogether(fs ...func()) {
 	gate := make(chan struct{})
 	var wg sync.WaitGroup
@@ -105,16 +115,10 @@ func startTogether(fs ...func()) {
 // session, each setting a key of its own: all 200 must be there.
 func TestRaceManyKeysOnOneSession(t *testing.T) {
 	const n = 200
-	forEachStore(t, func(t *testing.T, kind string) {
-		e := newEnv(t, kind, routes())
+	forEachEnv(t, func(t *testing.T, e *env) {
 		rc := newRawClient(e)
 		token := rc.newSessionWith("/set?k=first&v=0")
-		results := make([]rawResult, n)
-		fs := make([]func(), n)
-		for i := range n {
-			fs[i] = func() { results[i] = rc.send(fmt.Sprintf("/set?k=k%03d&v=%d", i, i), token) }
-		}
-		startTogether(fs...)
+		results := rc.sendTogether(n, token, func(i int) string { return fmt.Sprintf("/set?k=k%03d&v=%d", i, i) })
 		for i, r := range results {
 			if r.err != nil || r.status != http.StatusOK {
 				t.Errorf("request %d: %d %v", i, r.status, r.err)

@@ -122,3 +122,11 @@ func renameRoutes(mux *http.ServeMux) *http.ServeMux {
 	})
 	return mux
 }
+
+// routesWith returns routes with one more route: pattern, served by h, a
+// handler of the test's own.
+func routesWith(pattern string, h http.HandlerFunc) *http.ServeMux {
+	mux := routes()
+	mux.HandleFunc(pattern, h)
+	return mux
+}

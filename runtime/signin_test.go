@@ -81,8 +81,7 @@ func TestParallelRequestKeepsSignIn(t *testing.T) {
 // no session: reading it, and emptying the session it does not have, send
 // no cookie.
 func TestUnknownTokenGetsNoDeletingCookie(t *testing.T) {
-	forEachStore(t, func(t *testing.T, kind string) {
-		e := newEnv(t, kind, routes())
+	forEachEnv(t, func(t *testing.T, e *env) {
 		rc := newRawClient(e)
 		for _, path := range []string{"/get?k=a", "/empty", "/del?k=a"} {
 			r := rc.send(path, randomToken())

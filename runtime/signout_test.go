@@ -51,8 +51,7 @@ func TestSignOutSurvivesDisconnect(t *testing.T) {
 	forEachStore(t, func(t *testing.T, kind string) {
 		e := newStoreEnv(t, kind)
 		flushed := make(chan struct{})
-		mux := routes()
-		mux.HandleFunc("/flush-then-wait", func(w http.ResponseWriter, r *http.Request) {
+		mux := routesWith("/flush-then-wait", func(w http.ResponseWriter, r *http.Request) {
 			runtime.FromRequest(r).Flush()
 			close(flushed)
 			<-r.Context().Done() // the client is gone
@@ -135,12 +134,10 @@ func TestSignOutSurvivesPanic(t *testing.T) {
 // expired is logged.
 func TestLateFlushIsWrittenAndLogged(t *testing.T) {
 	forEachStore(t, func(t *testing.T, kind string) {
-		mux := routes()
-		mux.HandleFunc("/flush-late", func(w http.ResponseWriter, r *http.Request) {
+		e := newEnv(t, kind, routesWith("/flush-late", func(w http.ResponseWriter, r *http.Request) {
 			io.WriteString(w, "written first")
 			runtime.FromRequest(r).Flush()
-		})
-		e := newEnv(t, kind, mux)
+		}))
 		e.get("/set?k=user&v=alice")
 		token := e.token()
 		if _, body := e.get("/set-late?k=k&v=late"); body != "written first" || e.logs.String() != "" {

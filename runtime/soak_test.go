@@ -5,29 +5,23 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log"
 	"maps"
 	"math/rand/v2"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	goruntime "runtime"
-	"runtime/pprof"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
+	"github.com/sessiongen/sessiongen/internal/pgstoretest"
 	"github.com/sessiongen/sessiongen/internal/pgtest"
 	"github.com/sessiongen/sessiongen/internal/syncbuf"
 	"github.com/sessiongen/sessiongen/runtime"
-	"github.com/sessiongen/sessiongen/runtime/pgstore"
 )
 
 // The soak's knobs. SESSIONGEN_SOAK sets how long it runs (a Go duration,
@@ -50,9 +44,11 @@ var soakKeys = func() []string {
 	return ks
 }()
 
-// soakRoutes is the application under soak.
+// soakRoutes is the application under soak: routes, whose /flush signs
+// out and /nothing leaves the session alone, with reads and writes of its
+// own.
 func soakRoutes() http.Handler {
-	mux := http.NewServeMux()
+	mux := routes()
 	mux.HandleFunc("/read", func(w http.ResponseWriter, r *http.Request) {
 		s := runtime.FromRequest(r)
 		out := map[string]any{}
@@ -81,17 +77,10 @@ func soakRoutes() http.Handler {
 		runtime.Set(s, "owner", r.FormValue("u"))
 		io.WriteString(w, "ok")
 	})
-	mux.HandleFunc("/signout", func(w http.ResponseWriter, r *http.Request) {
-		runtime.FromRequest(r).Flush()
-		io.WriteString(w, "ok")
-	})
 	mux.HandleFunc("/expire", func(w http.ResponseWriter, r *http.Request) {
 		s := runtime.FromRequest(r)
 		s.SetExpiry(runtime.ExpireAfter(soakShortLife))
 		runtime.Set(s, "short", int64(1))
-		io.WriteString(w, "ok")
-	})
-	mux.HandleFunc("/nothing", func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "ok")
 	})
 	return mux
@@ -259,7 +248,7 @@ func (u *soakUser) step() {
 			return
 		}
 		old := u.token
-		if _, _, c, ok := u.do("sign-out", "/signout", u.token); ok {
+		if _, _, c, ok := u.do("sign-out", "/flush", u.token); ok {
 			if c == nil || c.MaxAge >= 0 {
 				u.stats.fail("cookie", "user %d sign-out: cookie %v, want it expired", u.id, c)
 			}
@@ -329,34 +318,10 @@ func TestSoak(t *testing.T) {
 	goruntime.GC()
 	var memBefore goruntime.MemStats
 	goruntime.ReadMemStats(&memBefore)
-	goroutinesBefore := goruntime.NumGoroutine()
 
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	poolClosed := false
-	defer func() {
-		if !poolClosed {
-			pool.Close()
-		}
-	}()
-	if err := pgstore.Migrate(ctx, pool); err != nil {
-		t.Fatal(err)
-	}
-	store := pgstore.New(pool)
 	logs := &syncbuf.Buffer{}
-	mgr := newManager(t, store, runtime.WithLogger(slogTo(logs)))
-	serverLog := &syncbuf.Buffer{} // net/http logs handler panics here
-	srv := httptest.NewUnstartedServer(mgr.Middleware(soakRoutes()))
-	srv.Config.ErrorLog = log.New(serverLog, "", 0)
-	srv.Start()
-	srvClosed := false
-	defer func() {
-		if !srvClosed {
-			srv.Close()
-		}
-	}()
+	srv := pgstoretest.Serve(t, cfg, soakRoutes(), runtime.WithLogger(slogTo(logs))) // counts the goroutines first
+	pool, store := srv.Pool, srv.Store
 	tr := srv.Client().Transport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = users
 	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
@@ -456,17 +421,9 @@ func TestSoak(t *testing.T) {
 			deleted, janitorDeleted.Load(), finalDeleted, expirations)
 	}
 
-	// Nothing is left running, and the heap is back near where it was.
-	srv.Close()
-	srvClosed = true
-	tr.CloseIdleConnections()
-	pool.Close()
-	poolClosed = true
-	goroutinesAfter := goruntime.NumGoroutine()
-	for settle := time.Now().Add(15 * time.Second); goroutinesAfter > goroutinesBefore && time.Now().Before(settle); {
-		time.Sleep(50 * time.Millisecond)
-		goroutinesAfter = goruntime.NumGoroutine()
-	}
+	// Nothing is left running, net/http logged nothing (no handler
+	// panicked), and the heap is back near where it was.
+	goroutinesBefore, goroutinesAfter := srv.Shutdown(t, client)
 
 	stats.mu.Lock()
 	defer stats.mu.Unlock()
@@ -518,15 +475,7 @@ func TestSoak(t *testing.T) {
 	if expirations == 0 && duration >= 10*time.Second {
 		t.Errorf("no session expired in %v: the soak did not exercise the janitor", elapsed)
 	}
-	if s := serverLog.String(); s != "" {
-		t.Errorf("the HTTP server logged (a handler panicked?):\n%s", s)
-	}
 	if l := logs.String(); l != "" {
 		t.Errorf("the session logger reported errors:\n%.2000s", l)
-	}
-	if goroutinesAfter > goroutinesBefore {
-		var stacks strings.Builder
-		_ = pprof.Lookup("goroutine").WriteTo(&stacks, 1)
-		t.Errorf("goroutine leak: %d before the soak, %d after:\n%s", goroutinesBefore, goroutinesAfter, stacks.String())
 	}
 }

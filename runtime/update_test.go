@@ -44,12 +44,7 @@ func TestUpdateConcurrentRequests(t *testing.T) {
 		rc := newRawClient(e)
 		token := rc.newSessionWith("/set?k=marker&v=m")
 		for _, route := range []string{"append", "incr"} {
-			results := make([]rawResult, n)
-			var fs []func()
-			for i := range n {
-				fs = append(fs, func() { results[i] = rc.send(fmt.Sprintf("/%s?item=i%03d", route, i), token) })
-			}
-			startTogether(fs...)
+			results := rc.sendTogether(n, token, func(i int) string { return fmt.Sprintf("/%s?item=i%03d", route, i) })
 			for i, r := range results {
 				if r.err != nil || r.status != http.StatusOK {
 					t.Errorf("%s %d: %d %v %q", route, i, r.status, r.err, r.body)
@@ -81,8 +76,7 @@ func TestUpdateConcurrentRequests(t *testing.T) {
 // reload and a second write.
 func TestUpdateAppliesAgainAfterConflict(t *testing.T) {
 	forEachStore(t, func(t *testing.T, kind string) {
-		updated := make(chan struct{})
-		release := make(chan struct{})
+		updated := newHold()
 		var runs atomic.Int64
 		mux := updateRoutes()
 		mux.HandleFunc("/append-held", func(w http.ResponseWriter, r *http.Request) {
@@ -90,8 +84,7 @@ func TestUpdateAppliesAgainAfterConflict(t *testing.T) {
 				runs.Add(1)
 				return append(cart, "held")
 			})
-			close(updated)
-			<-release
+			updated.here()
 		})
 		e := newEnv(t, kind, mux)
 		rc := newRawClient(e)
@@ -99,12 +92,12 @@ func TestUpdateAppliesAgainAfterConflict(t *testing.T) {
 
 		held := make(chan rawResult)
 		go func() { held <- rc.send("/append-held", token) }()
-		<-updated
+		updated.reached()
 		if r := rc.send("/append?item=other", token); r.status != http.StatusOK {
 			t.Fatalf("the concurrent update: %d %q", r.status, r.body)
 		}
 		before := e.calls.Load()
-		close(release)
+		updated.release()
 		if r := <-held; r.status != http.StatusOK || r.cookie == nil || r.cookie.Value != token {
 			t.Fatalf("the held update: %d %q, cookie %v; want 200 and the same token", r.status, r.body, r.cookie)
 		}
@@ -195,13 +188,11 @@ func TestUpdateGivesUpAfterBoundedAttempts(t *testing.T) {
 // request makes the save plain too.
 func TestSetStaysLastWriterWins(t *testing.T) {
 	forEachStore(t, func(t *testing.T, kind string) {
-		loaded := make(chan struct{})
-		release := make(chan struct{})
+		set := newHold()
 		mux := updateRoutes()
 		mux.HandleFunc("/set-held", func(w http.ResponseWriter, r *http.Request) {
 			runtime.Set(runtime.FromRequest(r), "k", "held")
-			close(loaded)
-			<-release
+			set.here()
 		})
 		mux.HandleFunc("/update-then-set", func(w http.ResponseWriter, r *http.Request) {
 			s := runtime.FromRequest(r)
@@ -216,9 +207,9 @@ func TestSetStaysLastWriterWins(t *testing.T) {
 		token := rc.newSessionWith("/set?k=k&v=first")
 		held := make(chan rawResult)
 		go func() { held <- rc.send("/set-held", token) }()
-		<-loaded
+		set.reached()
 		rc.send("/set?k=k&v=other", token)
-		close(release)
+		set.release()
 		if r := <-held; r.status != http.StatusOK {
 			t.Fatalf("held set: %d %q", r.status, r.body)
 		}
@@ -244,16 +235,12 @@ func TestSetStaysLastWriterWins(t *testing.T) {
 // and the session can still be saved afterwards.
 func TestConcurrentWritesStayWithinTheSizeLimit(t *testing.T) {
 	const writers, size = 8, 40_000
-	forEachStore(t, func(t *testing.T, kind string) {
-		e := newEnv(t, kind, routes())
+	forEachEnv(t, func(t *testing.T, e *env) {
 		rc := newRawClient(e)
 		token := rc.newSessionWith("/set?k=a&v=1")
-		results := make([]rawResult, writers)
-		var fs []func()
-		for i := range writers {
-			fs = append(fs, func() { results[i] = rc.send(fmt.Sprintf("/set?k=big%d&v=%s", i, strings.Repeat("x", size)), token) })
-		}
-		startTogether(fs...)
+		results := rc.sendTogether(writers, token, func(i int) string {
+			return fmt.Sprintf("/set?k=big%d&v=%s", i, strings.Repeat("x", size))
+		})
 		ok := 0
 		for i, r := range results {
 			switch r.status {

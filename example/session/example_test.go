@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"strings"
 
 	"github.com/sessiongen/sessiongen/example/catalog"
 	"github.com/sessiongen/sessiongen/example/session"
@@ -23,30 +24,11 @@ func ExampleSession_SetCart() {
 		sess.SetCart(catalog.Add(sess.Cart(), r.PathValue("id")))
 		fmt.Fprintf(w, "%d in cart", catalog.Count(sess.Cart()))
 	})
-	mgr, err := runtime.NewManager(memstore.New())
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	srv := httptest.NewServer(mgr.Middleware(mux))
-	defer srv.Close()
-
-	jar, _ := cookiejar.New(nil)
-	browser := &http.Client{Jar: jar}
-	for _, id := range []string{"tea", "tea", "mug"} {
-		resp, err := browser.Post(srv.URL+"/cart/"+id, "", nil)
-		if err != nil {
-			fmt.Println(err)
-			return
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		fmt.Println(string(body))
-	}
+	browse(mux, "POST /cart/tea", "POST /cart/tea", "POST /cart/mug")
 	// Output:
-	// 1 in cart
-	// 2 in cart
-	// 3 in cart
+	// POST /cart/tea: 1 in cart
+	// POST /cart/tea: 2 in cart
+	// POST /cart/mug: 3 in cart
 }
 
 // A flash key is read once: PopNotice removes it.
@@ -54,34 +36,43 @@ func ExampleSession_PopNotice() {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /", func(w http.ResponseWriter, r *http.Request) {
 		session.From(r).SetNotice("Saved.")
+		fmt.Fprint(w, "saved")
 	})
 	mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
 		notice, ok := session.From(r).PopNotice()
 		fmt.Fprintf(w, "%q %v", notice, ok)
 	})
+	browse(mux, "POST /", "GET /", "GET /")
+	// Output:
+	// POST /: saved
+	// GET /: "Saved." true
+	// GET /: "" false
+}
+
+// browse serves h through the session middleware, over a store in memory,
+// and sends it requests such as "POST /cart/tea", in order, as one browser
+// that keeps cookies; it prints each request with the body it got back.
+func browse(h http.Handler, requests ...string) {
 	mgr, err := runtime.NewManager(memstore.New())
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	srv := httptest.NewServer(mgr.Middleware(mux))
+	srv := httptest.NewServer(mgr.Middleware(h))
 	defer srv.Close()
 
 	jar, _ := cookiejar.New(nil)
 	browser := &http.Client{Jar: jar}
-	resp, _ := browser.Post(srv.URL, "", nil)
-	resp.Body.Close()
-	for range 2 {
-		resp, err := browser.Get(srv.URL)
+	for _, request := range requests {
+		method, path, _ := strings.Cut(request, " ")
+		req, _ := http.NewRequest(method, srv.URL+path, nil)
+		resp, err := browser.Do(req)
 		if err != nil {
 			fmt.Println(err)
 			return
 		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		fmt.Println(string(body))
+		fmt.Printf("%s: %s\n", request, body)
 	}
-	// Output:
-	// "Saved." true
-	// "" false
 }

@@ -113,7 +113,7 @@ func New(c Config) (*Handler, error) {
 		h.keys[k.Name] = k
 	}
 	for _, name := range []string{"list", "detail", "message"} {
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/forms.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("admin: parse templates: %w", err)
 		}

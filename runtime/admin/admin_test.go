@@ -13,11 +13,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sessiongen/sessiongen/internal/pgtest"
+	"github.com/sessiongen/sessiongen/internal/pgstoretest"
+	"github.com/sessiongen/sessiongen/internal/webclient"
 	"github.com/sessiongen/sessiongen/runtime"
 	"github.com/sessiongen/sessiongen/runtime/admin"
 	"github.com/sessiongen/sessiongen/runtime/memstore"
-	"github.com/sessiongen/sessiongen/runtime/pgstore"
 )
 
 func TestNewRefusesAnOpenPage(t *testing.T) {
@@ -76,7 +76,7 @@ func TestUnauthorizedRequestsAreRefused(t *testing.T) {
 			if r.status != http.StatusForbidden {
 				t.Errorf("%s %s without authorisation: status %d, want 403", tt.method, tt.path, r.status)
 			}
-			mustNotContain(t, tt.method+" "+tt.path, r.body, h.String()[:12], "bob")
+			webclient.MustNotContain(t, tt.method+" "+tt.path, r.body, h.String()[:12], "bob")
 			if r.header.Get("Set-Cookie") != "" {
 				t.Errorf("%s %s without authorisation set a cookie: %s", tt.method, tt.path, r.header.Get("Set-Cookie"))
 			}
@@ -124,12 +124,12 @@ func TestForgedPostsAreRefused(t *testing.T) {
 			if tt.csrf != nil {
 				form.Set("csrf", *tt.csrf)
 			}
-			jar := site.client.Jar
+			jar := site.client.HTTP.Jar
 			if tt.noJar {
-				site.client.Jar = nil
+				site.client.HTTP.Jar = nil
 			}
 			r := site.do("POST", "/admin/delete", form, tt.headers)
-			site.client.Jar = jar
+			site.client.HTTP.Jar = jar
 			if r.status != http.StatusForbidden {
 				t.Errorf("%s: status %d, want 403", tt.name, r.status)
 			}
@@ -159,13 +159,13 @@ func TestCSRFCookie(t *testing.T) {
 	if !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Path != "/admin/" {
 		t.Errorf("anti-forgery cookie %v: want HttpOnly, SameSite=Strict, Path=/admin/", c)
 	}
-	mustContain(t, "list", r.body, `name="csrf" value="`+c.Value+`"`)
+	webclient.MustContain(t, "list", r.body, `name="csrf" value="`+c.Value+`"`)
 	// The next page reuses it rather than setting a new one.
 	r = site.get("/admin/", http.StatusOK)
 	if findCookie(r.header, "sessiongen_admin_csrf") != nil {
 		t.Error("a second page view replaced the token")
 	}
-	mustContain(t, "second view", r.body, `name="csrf" value="`+c.Value+`"`)
+	webclient.MustContain(t, "second view", r.body, `name="csrf" value="`+c.Value+`"`)
 }
 
 func findCookie(h http.Header, name string) *http.Cookie {
@@ -231,16 +231,16 @@ func TestListPages(t *testing.T) {
 		}
 		for _, p := range pages {
 			r := site.get(p.path, http.StatusOK)
-			mustContain(t, p.path, r.body, `<strong id="total">7</strong> sessions`, p.count)
+			webclient.MustContain(t, p.path, r.body, `<strong id="total">7</strong> sessions`, p.count)
 			if p.prev != "" {
-				mustContain(t, p.path, r.body, `id="prev" href="./`, p.prev)
+				webclient.MustContain(t, p.path, r.body, `id="prev" href="./`, p.prev)
 			} else {
-				mustNotContain(t, p.path, r.body, `id="prev"`)
+				webclient.MustNotContain(t, p.path, r.body, `id="prev"`)
 			}
 			if p.next != "" {
-				mustContain(t, p.path, r.body, p.next)
+				webclient.MustContain(t, p.path, r.body, p.next)
 			} else {
-				mustNotContain(t, p.path, r.body, `id="next"`)
+				webclient.MustNotContain(t, p.path, r.body, `id="next"`)
 			}
 			got = append(got, rowIDs(r.body)...)
 		}
@@ -248,9 +248,9 @@ func TestListPages(t *testing.T) {
 			t.Fatalf("sessions over the pages:\n got %v\nwant %v (newest first)", got, want)
 		}
 		r := site.get("/admin/?page=2", http.StatusOK) // the third oldest expired
-		mustContain(t, "expired row", r.body, `class="expired"`, `<span class="badge warn">expired</span>`)
+		webclient.MustContain(t, "expired row", r.body, `class="expired"`, `<span class="badge warn">expired</span>`)
 		r = site.get("/admin/?page=9", http.StatusOK)
-		mustContain(t, "past the end", r.body, `id="empty"`, `id="prev" href="./?page=3"`)
+		webclient.MustContain(t, "past the end", r.body, `id="empty"`, `id="prev" href="./?page=3"`)
 		for _, bad := range []string{"0", "-2", "x"} {
 			r = site.get("/admin/?page="+bad, http.StatusOK)
 			if ids := rowIDs(r.body); len(ids) != 3 || ids[0] != want[0] {
@@ -285,7 +285,7 @@ func TestFindByToken(t *testing.T) {
 				t.Errorf("%s: %d to %q, want %d to %q", tt.name, r.status, r.header.Get("Location"), tt.status, tt.to)
 			}
 			if tt.says != "" {
-				mustContain(t, tt.name, r.body, tt.says)
+				webclient.MustContain(t, tt.name, r.body, tt.says)
 			}
 			// The token never comes back in the page.
 			if tt.input != "" && strings.Contains(r.body, strings.TrimSpace(tt.input)) && tt.name != "hash" {
@@ -311,17 +311,17 @@ func TestFindByUser(t *testing.T) {
 		_, anon := put(t, s, seed{ua: "Visitor"})
 		site := newSite(t, s, admin.Config{})
 		r := site.get("/admin/?user=bob", http.StatusOK)
-		mustContain(t, "bob's sessions", r.body, "Sessions of bob", `<strong id="total">3</strong> sessions`,
+		webclient.MustContain(t, "bob's sessions", r.body, "Sessions of bob", `<strong id="total">3</strong> sessions`,
 			`value="bob"`, `id="signout-user">Sign bob out everywhere`)
-		mustNotContain(t, "bob's sessions", r.body, alice.String()[:12], anon.String()[:12], "AliceBrowser")
+		webclient.MustNotContain(t, "bob's sessions", r.body, alice.String()[:12], anon.String()[:12], "AliceBrowser")
 		if got := rowIDs(r.body); strings.Join(got, " ") != strings.Join(bobs, " ") {
 			t.Errorf("bob's rows %v, want %v", got, bobs)
 		}
 		r = site.get("/admin/?user=nobody", http.StatusOK)
-		mustContain(t, "unknown user", r.body, `<strong id="total">0</strong> sessions`, `id="empty"`)
+		webclient.MustContain(t, "unknown user", r.body, `<strong id="total">0</strong> sessions`, `id="empty"`)
 		// The whole list links each user to their sessions.
 		r = site.get("/admin/", http.StatusOK)
-		mustContain(t, "all", r.body, `<a href="./?user=bob">bob</a>`, `<strong id="total">5</strong>`)
+		webclient.MustContain(t, "all", r.body, `<a href="./?user=bob">bob</a>`, `<strong id="total">5</strong>`)
 	})
 }
 
@@ -347,7 +347,7 @@ func TestDetail(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		mustContain(t, "detail", body,
+		webclient.MustContain(t, "detail", body,
 			`<code class="hash" id="hash">`+h.String()+`</code>`,
 			`<dd id="created"><time datetime="`+rec.CreatedAt.UTC().Format(time.RFC3339)+`">`,
 			`<dd id="updated"><time datetime="`+rec.UpdatedAt.UTC().Format(time.RFC3339)+`">`,
@@ -370,7 +370,7 @@ func TestDetail(t *testing.T) {
 			"Declared keys not set", `<li><code>theme</code>`,
 			`id="delete"`, `id="signout-user">Sign bob out everywhere`,
 		)
-		mustNotContain(t, "detail", body, "SECRET42", "sk_live")
+		webclient.MustNotContain(t, "detail", body, "SECRET42", "sk_live")
 		// Declared keys first, in declaration order, then the runtime's,
 		// then unknown ones.
 		order := []string{"user_name", "cart", "notice", "api_token", "_expiry", "_future", "_testcookie", "old_key"}
@@ -385,14 +385,33 @@ func TestDetail(t *testing.T) {
 
 		_, old := put(t, s, seed{expiresIn: -time.Hour})
 		r = site.get("/admin/session?id="+old.String(), http.StatusOK)
-		mustContain(t, "expired session", r.body, "(expired)", `id="no-data"`, "not bound to a user")
+		webclient.MustContain(t, "expired session", r.body, "(expired)", `id="no-data"`, "not bound to a user")
 
 		_, missing := newToken(t)
 		r = site.get("/admin/session?id="+missing.String(), http.StatusNotFound)
-		mustContain(t, "missing session", r.body, "No such session")
+		webclient.MustContain(t, "missing session", r.body, "No such session")
 		site.get("/admin/session?id=xyz", http.StatusBadRequest)
 		site.get("/admin/session", http.StatusBadRequest)
 	})
+}
+
+// TestDetailShowsARowNestedPastEncodingJSON stores, behind the library's
+// back, a value nested more deeply than encoding/json decodes: the detail
+// page decodes the row as Load does and shows it, the deep value raw,
+// instead of failing.
+func TestDetailShowsARowNestedPastEncodingJSON(t *testing.T) {
+	t.Parallel()
+	s, pool := pgstoretest.New(t)
+	_, h := put(t, s, seed{data: map[string]string{"theme": `"dark"`}})
+	deep := strings.Repeat("[", 10001) + strings.Repeat("]", 10001)
+	if _, err := pool.Exec(context.Background(),
+		"UPDATE sessiongen_sessions SET data = data || jsonb_build_object('deep', $1::jsonb) WHERE token_hash = $2",
+		deep, h[:]); err != nil {
+		t.Fatal(err)
+	}
+	site := newSite(t, s, admin.Config{Keys: keys})
+	r := site.get("/admin/session?id="+h.String(), http.StatusOK)
+	webclient.MustContain(t, "detail of a deeply nested row", r.body, "dark", "deep")
 }
 
 func TestDeleteSession(t *testing.T) {
@@ -406,7 +425,7 @@ func TestDeleteSession(t *testing.T) {
 			t.Fatal("delete removed the wrong sessions")
 		}
 		r = site.get("/admin/?done=deleted", http.StatusOK)
-		mustContain(t, "after delete", r.body, `<p class="notice" id="notice" role="status">Session deleted.</p>`)
+		webclient.MustContain(t, "after delete", r.body, `<p class="notice" id="notice" role="status">Session deleted.</p>`)
 		// Deleting it again is not an error; a bad id is.
 		wantRedirect(t, "delete again", site.post("/admin/delete", url.Values{"id": {h.String()}}), "./?done=deleted")
 		if r := site.post("/admin/delete", url.Values{"id": {"abc"}}); r.status != http.StatusBadRequest {
@@ -443,10 +462,10 @@ func TestDeleteExpired(t *testing.T) {
 			}
 		}
 		r = site.get("/admin/?done=expired&n=3", http.StatusOK)
-		mustContain(t, "after", r.body, "3 expired sessions deleted.", `<strong id="total">2</strong> sessions`)
+		webclient.MustContain(t, "after", r.body, "3 expired sessions deleted.", `<strong id="total">2</strong> sessions`)
 		wantRedirect(t, "again", site.post("/admin/delete-expired", nil), "./?done=expired&n=0")
 		r = site.get("/admin/?done=expired&n=1", http.StatusOK)
-		mustContain(t, "one", r.body, "1 expired session deleted.")
+		webclient.MustContain(t, "one", r.body, "1 expired session deleted.")
 	})
 }
 
@@ -471,7 +490,7 @@ func TestSignOutUser(t *testing.T) {
 			t.Error("alice was signed out too")
 		}
 		r = site.get("/admin/?done=signedout&n=4&user=bob", http.StatusOK)
-		mustContain(t, "after", r.body, "4 sessions deleted: the user is signed out everywhere.", `<strong id="total">0</strong>`)
+		webclient.MustContain(t, "after", r.body, "4 sessions deleted: the user is signed out everywhere.", `<strong id="total">0</strong>`)
 		if r := site.post("/admin/signout-user", url.Values{"user": {""}}); r.status != http.StatusBadRequest {
 			t.Errorf("sign out of no user: status %d, want 400", r.status)
 		}
@@ -502,17 +521,17 @@ func TestHostileContentIsEscaped(t *testing.T) {
 			"not-a-token": site.post("/admin/find", url.Values{"token": {evil}}).body,
 		}
 		for name, body := range pages {
-			mustNotContain(t, name, body, "<script", "<img", "<pre><script")
+			webclient.MustNotContain(t, name, body, "<script", "<img", "<pre><script")
 		}
 		// A link can make the notice say only what the admin page says:
 		// no text from the query string goes into it.
 		spoof := site.get("/admin/?"+url.Values{"done": {"signedout"}, "n": {"3"}, "user": {"Your account is locked. Call +1 555 0100"}}.Encode(), http.StatusOK).body
-		mustContain(t, "spoofed notice", spoof, `<p class="notice" id="notice" role="status">3 sessions deleted: the user is signed out everywhere.</p>`)
-		mustContain(t, "detail", pages["detail"], "&lt;script&gt;alert(1)&lt;/script&gt;", "&lt;/pre&gt;&lt;script&gt;alert(3)")
-		mustContain(t, "list", pages["list"], "&#34;&gt;&lt;img src=x onerror=alert(1)&gt;")
-		mustContain(t, "user list", pages["user list"], `<strong id="total">1</strong>`)
+		webclient.MustContain(t, "spoofed notice", spoof, `<p class="notice" id="notice" role="status">3 sessions deleted: the user is signed out everywhere.</p>`)
+		webclient.MustContain(t, "detail", pages["detail"], "&lt;script&gt;alert(1)&lt;/script&gt;", "&lt;/pre&gt;&lt;script&gt;alert(3)")
+		webclient.MustContain(t, "list", pages["list"], "&#34;&gt;&lt;img src=x onerror=alert(1)&gt;")
+		webclient.MustContain(t, "user list", pages["user list"], `<strong id="total">1</strong>`)
 		// Links to the hostile user id are encoded as URLs.
-		mustContain(t, "list", pages["list"], `href="./?user=%3cscript%3ealert%281%29%3c%2fscript%3e"`)
+		webclient.MustContain(t, "list", pages["list"], `href="./?user=%3cscript%3ealert%281%29%3c%2fscript%3e"`)
 		r := site.post("/admin/signout-user", url.Values{"user": {evil}})
 		wantRedirect(t, "sign out hostile user", r, "./?"+url.Values{"done": {"signedout"}, "n": {"1"}, "user": {evil}}.Encode())
 	})
@@ -541,8 +560,9 @@ func TestMountedAtAnyPrefix(t *testing.T) {
 			}
 			mux := http.NewServeMux()
 			mux.Handle(tt.pattern, tt.handler(adm))
-			srv := &site{t: t, client: newClient(t), srv: httptest.NewServer(mux), base: tt.list}
-			t.Cleanup(srv.srv.Close)
+			server := httptest.NewServer(mux)
+			t.Cleanup(server.Close)
+			srv := &site{t: t, client: webclient.New(t, server.URL), base: tt.list}
 			list := srv.get(tt.list, http.StatusOK)
 			c := findCookie(list.header, "sessiongen_admin_csrf")
 			if c == nil || c.Path != tt.cookiePath {
@@ -550,7 +570,7 @@ func TestMountedAtAnyPrefix(t *testing.T) {
 			}
 			// Follow the page's own links and forms, resolved as a
 			// browser does.
-			base, _ := url.Parse(srv.srv.URL + tt.list)
+			base, _ := url.Parse(srv.client.URL(tt.list))
 			style := resolve(t, base, attr(t, list.body, `<link rel="stylesheet" href="`))
 			if r := srv.get(style.Path, http.StatusOK); !strings.Contains(r.body, ".sessions") {
 				t.Fatalf("stylesheet at %s is not the stylesheet", style.Path)
@@ -562,7 +582,7 @@ func TestMountedAtAnyPrefix(t *testing.T) {
 				t.Fatalf("find redirected to %s, want %ssession", detailURL, tt.list)
 			}
 			detail := srv.get(detailURL.RequestURI(), http.StatusOK)
-			mustContain(t, "detail", detail.body, h.String())
+			webclient.MustContain(t, "detail", detail.body, h.String())
 			del := resolve(t, detailURL, attr(t, detail.body, `<form method="post" action="`))
 			r = srv.post(del.Path, url.Values{"id": {h.String()}})
 			back := resolve(t, del, r.header.Get("Location"))
@@ -572,7 +592,7 @@ func TestMountedAtAnyPrefix(t *testing.T) {
 			if exists(t, s, h) {
 				t.Fatal("the session was not deleted")
 			}
-			mustContain(t, "back", srv.get(back.RequestURI(), http.StatusOK).body, "Session deleted.")
+			webclient.MustContain(t, "back", srv.get(back.RequestURI(), http.StatusOK).body, "Session deleted.")
 		})
 	}
 }
@@ -600,11 +620,7 @@ func resolve(t *testing.T, base *url.URL, ref string) *url.URL {
 
 func TestStoreFailure(t *testing.T) {
 	t.Parallel()
-	pool := pgtest.Pool(t)
-	if err := pgstore.Migrate(context.Background(), pool); err != nil {
-		t.Fatal(err)
-	}
-	s := pgstore.New(pool)
+	s, pool := pgstoretest.New(t)
 	_, h := put(t, s, seed{user: "bob"})
 	var logged bytes.Buffer
 	site := newSite(t, s, admin.Config{Logger: slog.New(slog.NewTextHandler(&logged, nil))})
@@ -620,8 +636,8 @@ func TestStoreFailure(t *testing.T) {
 		if r.status != http.StatusInternalServerError {
 			t.Errorf("status %d with the database gone, want 500", r.status)
 		}
-		mustContain(t, "store failure", r.body, "The session store failed")
-		mustNotContain(t, "store failure", r.body, "closed pool")
+		webclient.MustContain(t, "store failure", r.body, "The session store failed")
+		webclient.MustNotContain(t, "store failure", r.body, "closed pool")
 	}
 	if !strings.Contains(logged.String(), "closed pool") {
 		t.Errorf("the store's error was not logged:\n%s", logged.String())
@@ -647,6 +663,6 @@ func TestDeleteExpiredStopsWithinItsBudget(t *testing.T) {
 			}
 		}
 		r = site.get("/admin/?done=expired-partial&n=0", http.StatusOK)
-		mustContain(t, "partial", r.body, "0 expired sessions deleted; more remain. Press the button again, or run sessiongen clearsessions.")
+		webclient.MustContain(t, "partial", r.body, "0 expired sessions deleted; more remain. Press the button again, or run sessiongen clearsessions.")
 	})
 }

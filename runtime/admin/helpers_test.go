@@ -8,19 +8,18 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/sessiongen/sessiongen/internal/pgstoretest"
 	"github.com/sessiongen/sessiongen/internal/pgtest"
+	"github.com/sessiongen/sessiongen/internal/webclient"
 	"github.com/sessiongen/sessiongen/runtime"
 	"github.com/sessiongen/sessiongen/runtime/admin"
 	"github.com/sessiongen/sessiongen/runtime/memstore"
-	"github.com/sessiongen/sessiongen/runtime/pgstore"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -40,11 +39,8 @@ func newStore(t *testing.T, kind string) runtime.AdminStore {
 			return start.Add(time.Duration(ticks.Add(1)) * time.Millisecond)
 		}))
 	}
-	pool := pgtest.Pool(t)
-	if err := pgstore.Migrate(context.Background(), pool); err != nil {
-		t.Fatal(err)
-	}
-	return pgstore.New(pool)
+	s, _ := pgstoretest.New(t)
+	return s
 }
 
 // forEachStore runs f as a parallel subtest against each store.
@@ -122,8 +118,7 @@ var keys = []runtime.KeyInfo{
 // client for it.
 type site struct {
 	t      *testing.T
-	srv    *httptest.Server
-	client *http.Client
+	client *webclient.Client
 	staff  bool   // send the header that Authorize lets in
 	base   string // the list's path: where the page is mounted
 }
@@ -151,21 +146,7 @@ func newSite(t *testing.T, s runtime.AdminStore, cfg admin.Config) *site {
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "the application") })
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	return &site{t: t, srv: srv, staff: true, client: newClient(t), base: "/admin/"}
-}
-
-// newClient returns a client that keeps cookies and does not follow
-// redirects, so tests see each response.
-func newClient(t *testing.T) *http.Client {
-	t.Helper()
-	jar, err := cookiejar.New(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &http.Client{
-		Jar:           jar,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
+	return &site{t: t, client: webclient.New(t, srv.URL), staff: true, base: "/admin/"}
 }
 
 // response is what a request got.
@@ -179,33 +160,15 @@ type response struct {
 // headers and form, and returns the response.
 func (s *site) do(method, path string, form url.Values, headers map[string]string) response {
 	s.t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequest(method, s.srv.URL+path, body)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
+	req := s.client.NewRequest(method, path, form)
 	if s.staff {
 		req.Header.Set(staffHeader, "yes")
 	}
 	for k, v := range headers {
 		req.Header.Set(k, v)
 	}
-	resp, err := s.client.Do(req)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	return response{status: resp.StatusCode, header: resp.Header, body: string(b)}
+	resp, body := s.client.Do(req)
+	return response{status: resp.StatusCode, header: resp.Header, body: body}
 }
 
 // get fetches path and fails the test unless it answers want.
@@ -222,12 +185,9 @@ func (s *site) get(path string, want int) response {
 // fetching the list first if it has none yet.
 func (s *site) csrf() string {
 	s.t.Helper()
-	u, _ := url.Parse(s.srv.URL + s.base)
 	for range 2 {
-		for _, c := range s.client.Jar.Cookies(u) {
-			if c.Name == "sessiongen_admin_csrf" {
-				return c.Value
-			}
+		if token := s.client.AdminCSRF(s.base); token != "" {
+			return token
 		}
 		s.get(s.base, http.StatusOK)
 	}
@@ -252,23 +212,5 @@ func wantRedirect(t *testing.T, what string, r response, to string) {
 	t.Helper()
 	if r.status != http.StatusSeeOther || r.header.Get("Location") != to {
 		t.Fatalf("%s: %d to %q, want 303 to %q:\n%s", what, r.status, r.header.Get("Location"), to, r.body)
-	}
-}
-
-func mustContain(t *testing.T, what, body string, wants ...string) {
-	t.Helper()
-	for _, w := range wants {
-		if !strings.Contains(body, w) {
-			t.Fatalf("%s: page lacks %q:\n%s", what, w, body)
-		}
-	}
-}
-
-func mustNotContain(t *testing.T, what, body string, nots ...string) {
-	t.Helper()
-	for _, n := range nots {
-		if strings.Contains(body, n) {
-			t.Fatalf("%s: page has %q:\n%s", what, n, body)
-		}
 	}
 }

@@ -20,7 +20,14 @@ import (
 var funcs = template.FuncMap{
 	"when": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
 	"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"signOutForm": func(csrf, user string) signOutForm {
+		return signOutForm{CSRF: csrf, User: user}
+	},
 }
+
+// signOutForm is what the "signout-user" form (forms.html) shows: the user
+// it signs out everywhere, and the page's anti-forgery token.
+type signOutForm struct{ CSRF, User string }
 
 // base is what every page's layout shows.
 type base struct {

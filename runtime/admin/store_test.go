@@ -3,15 +3,10 @@ package admin_test
 import (
 	"context"
 	"errors"
-	"net/http"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/sessiongen/sessiongen/internal/pgtest"
 	"github.com/sessiongen/sessiongen/runtime"
-	"github.com/sessiongen/sessiongen/runtime/admin"
-	"github.com/sessiongen/sessiongen/runtime/pgstore"
 )
 
 // The stores' admin methods, checked against both stores alike.
@@ -121,27 +116,4 @@ func TestStoreFindSession(t *testing.T) {
 			t.Errorf("changing a returned record changed the store: %s", again.Data["theme"])
 		}
 	})
-}
-
-// TestDetailShowsARowNestedPastEncodingJSON stores, behind the library's
-// back, a value nested more deeply than encoding/json decodes: the detail
-// page decodes the row as Load does and shows it, the deep value raw,
-// instead of failing.
-func TestDetailShowsARowNestedPastEncodingJSON(t *testing.T) {
-	t.Parallel()
-	pool := pgtest.Pool(t)
-	if err := pgstore.Migrate(context.Background(), pool); err != nil {
-		t.Fatal(err)
-	}
-	s := pgstore.New(pool)
-	_, h := put(t, s, seed{data: map[string]string{"theme": `"dark"`}})
-	deep := strings.Repeat("[", 10001) + strings.Repeat("]", 10001)
-	if _, err := pool.Exec(context.Background(),
-		"UPDATE sessiongen_sessions SET data = data || jsonb_build_object('deep', $1::jsonb) WHERE token_hash = $2",
-		deep, h[:]); err != nil {
-		t.Fatal(err)
-	}
-	site := newSite(t, s, admin.Config{Keys: keys})
-	r := site.get("/admin/session?id="+h.String(), http.StatusOK)
-	mustContain(t, "detail of a deeply nested row", r.body, "dark", "deep")
 }

@@ -77,15 +77,15 @@ func TestWarmCacheReadsCostNoQuery(t *testing.T) {
 	e := newEnv(t)
 	s := e.store()
 	h := create(t, s, data("a", `"x"`), runtime.Record{UserID: "u1", UserAgent: "Firefox"})
-	before := e.queries.n.Load()
+	before := e.queries.Load()
 	first := load(t, s, h)
-	if n := e.queries.n.Load() - before; n != 1 {
+	if n := e.queries.Load() - before; n != 1 {
 		t.Errorf("a cold read sent %d queries, want 1", n)
 	}
 	if !e.cached(t, s.Key(h)) {
 		t.Fatal("a cold read did not fill the cache")
 	}
-	before = e.queries.n.Load()
+	before = e.queries.Load()
 	const reads = 100
 	for range reads {
 		rec := load(t, s, h)
@@ -94,7 +94,7 @@ func TestWarmCacheReadsCostNoQuery(t *testing.T) {
 			t.Fatalf("cached read = %+v, want %+v", rec, first)
 		}
 	}
-	if n := e.queries.n.Load() - before; n != 0 {
+	if n := e.queries.Load() - before; n != 0 {
 		t.Errorf("%d warm reads sent %d queries, want 0", reads, n)
 	}
 }

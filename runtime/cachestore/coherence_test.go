@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/sessiongen/sessiongen/internal/pgtest"
+	"github.com/sessiongen/sessiongen/internal/syncbuf"
 	"github.com/sessiongen/sessiongen/runtime"
 	"github.com/sessiongen/sessiongen/runtime/cachestore"
 	"github.com/sessiongen/sessiongen/runtime/pgstore"
@@ -31,23 +32,12 @@ import (
 // what the servers acknowledged.
 
 // lineLog is an instance's log output.
-type lineLog struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *lineLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
+type lineLog struct{ syncbuf.Buffer }
 
 // lines returns the logged lines that contain s.
 func (l *lineLog) lines(s string) []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	var out []string
-	for line := range strings.Lines(l.buf.String()) {
+	for line := range strings.Lines(l.String()) {
 		if strings.Contains(line, s) {
 			out = append(out, strings.TrimSpace(line))
 		}

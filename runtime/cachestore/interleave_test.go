@@ -128,12 +128,12 @@ func TestFillBetweenMissAndScriptIsAHit(t *testing.T) {
 			filled = e.cached(t, s.Key(h))
 		}
 	})
-	before := e.queries.n.Load()
+	before := e.queries.Load()
 	wantData(t, s, h, data("a", "1"))
 	if !filled {
 		t.Fatal("the other instance did not fill between the miss and the script; the case tests nothing")
 	}
-	if n := e.queries.n.Load() - before; n != 1 {
+	if n := e.queries.Load() - before; n != 1 {
 		t.Errorf("the read sent %d queries (the other instance's fill: 1), want 1: the entry found by the script was not served", n)
 	}
 	if n := e.logs.count(slog.LevelWarn); n != 0 {

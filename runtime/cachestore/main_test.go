@@ -10,15 +10,14 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/sessiongen/sessiongen/internal/pgstoretest"
 	"github.com/sessiongen/sessiongen/internal/pgtest"
 	"github.com/sessiongen/sessiongen/runtime"
 	"github.com/sessiongen/sessiongen/runtime/cachestore"
@@ -79,16 +78,6 @@ func newPrefix(t testing.TB, rdb *redis.Client) string {
 	return prefix
 }
 
-// queryCounter counts the queries a pool sends to PostgreSQL.
-type queryCounter struct{ n atomic.Int64 }
-
-func (c *queryCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
-	c.n.Add(1)
-	return ctx
-}
-
-func (c *queryCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
-
 // env is a migrated PostgreSQL schema whose queries are counted, and a
 // Redis key prefix, both of one test's own.
 type env struct {
@@ -96,7 +85,7 @@ type env struct {
 	pg      *pgstore.Store
 	rdb     *redis.Client
 	prefix  string
-	queries *queryCounter
+	queries *pgtest.Counter
 	logs    *logCounter
 }
 
@@ -109,19 +98,9 @@ func newEnv(t testing.TB) *env {
 // newEnvOn returns an env on rdb.
 func newEnvOn(t testing.TB, rdb *redis.Client) *env {
 	t.Helper()
-	counter := &queryCounter{}
-	cfg := pgtest.PoolConfig(t)
-	cfg.ConnConfig.Tracer = counter
-	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	if err := pgstore.Migrate(context.Background(), pool); err != nil {
-		t.Fatal(err)
-	}
+	pg, pool, counter := pgstoretest.Counted(t)
 	return &env{
-		pool: pool, pg: pgstore.New(pool), rdb: rdb, prefix: newPrefix(t, rdb),
+		pool: pool, pg: pg, rdb: rdb, prefix: newPrefix(t, rdb),
 		queries: counter, logs: &logCounter{},
 	}
 }
@@ -212,13 +191,7 @@ func redisServerBinary(t testing.TB) string {
 // stopped when t ends.
 func startRedis(t testing.TB) *redisServer {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	r := &redisServer{t: t, port: port, dir: t.TempDir(), bin: redisServerBinary(t)}
+	r := &redisServer{t: t, port: pgtest.FreePort(t), dir: t.TempDir(), bin: redisServerBinary(t)}
 	r.start()
 	t.Cleanup(r.stop)
 	return r

@@ -77,9 +77,9 @@ func TestRedisStoppedMidTest(t *testing.T) {
 
 	// queriesOf returns how many queries f sent to PostgreSQL.
 	queriesOf := func(f func()) int64 {
-		before := e.queries.n.Load()
+		before := e.queries.Load()
 		f()
-		return e.queries.n.Load() - before
+		return e.queries.Load() - before
 	}
 	wantGet := func(want string) {
 		t.Helper()
@@ -169,9 +169,9 @@ func TestFrozenRedisLeavesNoStaleEntry(t *testing.T) {
 				for _, h := range hs {
 					wantData(t, s, h, data("a", "2"))
 				}
-				before := e.queries.n.Load()
+				before := e.queries.Load()
 				wantData(t, s, hs[0], data("a", "2"))
-				return e.queries.n.Load() == before
+				return e.queries.Load() == before
 			})
 		})
 	}

@@ -10,12 +10,12 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/sessiongen/sessiongen/internal/pgstoretest"
 	"github.com/sessiongen/sessiongen/internal/pgtest"
 	"github.com/sessiongen/sessiongen/internal/syncbuf"
 	"github.com/sessiongen/sessiongen/runtime"
 	"github.com/sessiongen/sessiongen/runtime/janitor"
 	"github.com/sessiongen/sessiongen/runtime/memstore"
-	"github.com/sessiongen/sessiongen/runtime/pgstore"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -34,16 +34,6 @@ type counting struct {
 func (c *counting) DeleteExpired(ctx context.Context, batchSize int) (int64, error) {
 	c.calls.Add(1)
 	return c.ExpiredDeleter.DeleteExpired(ctx, batchSize)
-}
-
-// pgStore returns a migrated PostgreSQL store of t's own and its pool.
-func pgStore(t *testing.T) (*pgstore.Store, *pgxpool.Pool) {
-	t.Helper()
-	pool := pgtest.Pool(t)
-	if err := pgstore.Migrate(context.Background(), pool); err != nil {
-		t.Fatal(err)
-	}
-	return pgstore.New(pool), pool
 }
 
 // insertExpired adds n expired sessions straight into the table, and one
@@ -83,7 +73,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 
 func TestRunClearsOnEveryTickUntilCancelled(t *testing.T) {
 	t.Parallel()
-	store, pool := pgStore(t)
+	store, pool := pgstoretest.New(t)
 	insertExpired(t, pool, 2500)
 	var logs syncbuf.Buffer
 	ctx, cancel := context.WithCancel(context.Background())
@@ -117,7 +107,7 @@ func TestRunClearsOnEveryTickUntilCancelled(t *testing.T) {
 
 func TestRunSurvivesStoreFailures(t *testing.T) {
 	t.Parallel()
-	store, pool := pgStore(t)
+	store, pool := pgstoretest.New(t)
 	pool.Close() // every call fails
 	c := &counting{ExpiredDeleter: store}
 	var logs syncbuf.Buffer

@@ -4,9 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"math/big"
-	"reflect"
 
+	"github.com/sessiongen/sessiongen/internal/jsonb"
 	"github.com/sessiongen/sessiongen/runtime"
 )
 
@@ -63,47 +62,5 @@ func sizeOf(data map[string]json.RawMessage) int {
 // compares them: objects whatever their order of keys, numbers by value
 // (1.0 equals 1), strings once unescaped.
 func sameJSON(a, b json.RawMessage) bool {
-	if bytes.Equal(a, b) {
-		return true
-	}
-	av, aErr := decodeExact(a)
-	bv, bErr := decodeExact(b)
-	return aErr == nil && bErr == nil && reflect.DeepEqual(av, bv)
+	return bytes.Equal(a, b) || jsonb.Equal(a, b)
 }
-
-// decodeExact decodes the JSON b with each number as its exact value, a
-// *big.Rat, which reflect.DeepEqual compares by value once normalised.
-func decodeExact(b []byte) (any, error) {
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.UseNumber()
-	var v any
-	if err := d.Decode(&v); err != nil {
-		return nil, err
-	}
-	return exactNumbers(v), nil
-}
-
-// exactNumbers replaces each json.Number in v by its value as a fraction
-// in lowest terms, written out.
-func exactNumbers(v any) any {
-	switch v := v.(type) {
-	case json.Number:
-		r, ok := new(big.Rat).SetString(string(v))
-		if !ok {
-			return v
-		}
-		return exactNumber(r.RatString())
-	case []any:
-		for i := range v {
-			v[i] = exactNumbers(v[i])
-		}
-	case map[string]any:
-		for k := range v {
-			v[k] = exactNumbers(v[k])
-		}
-	}
-	return v
-}
-
-// exactNumber is a number in lowest terms, never equal to a string.
-type exactNumber string

@@ -29,11 +29,17 @@ type clock struct{ now atomic.Int64 }
 func (c *clock) Now() time.Time          { return time.Unix(0, c.now.Load()) }
 func (c *clock) Advance(d time.Duration) { c.now.Add(int64(d)) }
 
-func TestClockExpiresSessions(t *testing.T) {
-	t.Parallel()
+// clockedStore returns a store whose time is a clock of its own, set to
+// 2030-01-01, and the clock.
+func clockedStore() (*memstore.Store, *clock) {
 	c := &clock{}
 	c.now.Store(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano())
-	s := memstore.New(memstore.WithClock(c.Now))
+	return memstore.New(memstore.WithClock(c.Now)), c
+}
+
+func TestClockExpiresSessions(t *testing.T) {
+	t.Parallel()
+	s, c := clockedStore()
 	ctx := context.Background()
 	h := runtime.TokenHash{1}
 	if err := s.Create(ctx, h, runtime.Record{Data: map[string]json.RawMessage{"a": json.RawMessage("1")}, ExpiresAt: c.Now().Add(time.Minute)}); err != nil {
@@ -50,9 +56,7 @@ func TestClockExpiresSessions(t *testing.T) {
 
 func TestDeleteExpiredAndLen(t *testing.T) {
 	t.Parallel()
-	c := &clock{}
-	c.now.Store(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano())
-	s := memstore.New(memstore.WithClock(c.Now))
+	s, c := clockedStore()
 	ctx := context.Background()
 	for i := range 5 {
 		exp := c.Now().Add(time.Duration(i+1) * time.Minute) // 1..5 minutes

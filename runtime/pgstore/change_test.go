@@ -10,35 +10,16 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/sessiongen/sessiongen/internal/pgstoretest"
 	"github.com/sessiongen/sessiongen/internal/pgtest"
 	"github.com/sessiongen/sessiongen/runtime"
 	"github.com/sessiongen/sessiongen/runtime/memstore"
-	"github.com/sessiongen/sessiongen/runtime/pgstore"
 )
-
-// countedStore returns a store on a migrated schema of t's own, and the
-// counter of the statements it runs.
-func countedStore(t *testing.T) (*pgstore.Store, *statementCounter) {
-	t.Helper()
-	cfg := pgtest.PoolConfig(t)
-	counter := &statementCounter{}
-	cfg.ConnConfig.Tracer = counter
-	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	if err := pgstore.Migrate(context.Background(), pool); err != nil {
-		t.Fatal(err)
-	}
-	return pgstore.New(pool), counter
-}
 
 func TestConditionalWritesAreOneStatementUnlessRefused(t *testing.T) {
 	t.Parallel()
-	s, counter := countedStore(t)
+	s, _, counter := pgstoretest.Counted(t)
 	ctx := context.Background()
 	one := map[string]json.RawMessage{"a": json.RawMessage(`1`)}
 	tests := []struct {
@@ -77,9 +58,9 @@ func TestConditionalWritesAreOneStatementUnlessRefused(t *testing.T) {
 					}
 				}
 				tt.change.ExpiresAt = time.Now().Add(time.Hour)
-				before := counter.n.Load()
+				before := counter.Load()
 				err := op.run(runtime.TokenHash{1}, tt.change)
-				if n := counter.n.Load() - before; n != tt.wantStatements {
+				if n := counter.Load() - before; n != tt.wantStatements {
 					t.Errorf("%s ran %d statements, want %d", op.name, n, tt.wantStatements)
 				}
 				if tt.want == nil && err != nil || tt.want != nil && !errors.Is(err, tt.want) {
@@ -92,7 +73,7 @@ func TestConditionalWritesAreOneStatementUnlessRefused(t *testing.T) {
 
 func TestRefusedValuesAreInvalidValues(t *testing.T) {
 	t.Parallel()
-	s, _ := newStore(t)
+	s, _ := pgstoretest.New(t)
 	ctx := context.Background()
 	// The codes PostgreSQL 15 refuses these with: the list in refused.go.
 	tests := []struct {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/sessiongen/sessiongen/internal/pgstoretest"
 	"github.com/sessiongen/sessiongen/runtime"
 )
 
@@ -19,7 +20,7 @@ import (
 // in: it holds each token's hash, never the token.
 func TestDumpHoldsNoToken(t *testing.T) {
 	t.Parallel()
-	s, pool := newStore(t)
+	s, pool := pgstoretest.New(t)
 	ctx := context.Background()
 
 	tokens := make([]string, 20)

@@ -2,27 +2,14 @@ package pgstore_test
 
 import (
 	"context"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/sessiongen/sessiongen/internal/pgtest"
+	"github.com/sessiongen/sessiongen/internal/pgstoretest"
 	"github.com/sessiongen/sessiongen/runtime"
-	"github.com/sessiongen/sessiongen/runtime/pgstore"
 )
-
-// statementCounter counts the statements a pool runs.
-type statementCounter struct{ n atomic.Int64 }
-
-func (c *statementCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
-	c.n.Add(1)
-	return ctx
-}
-
-func (c *statementCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
 // insertExpired adds n expired sessions straight into the table.
 func insertExpired(t *testing.T, pool *pgxpool.Pool, n int) {
@@ -51,19 +38,8 @@ func TestDeleteExpired(t *testing.T) {
 	for _, tt := range tests {
 		t.Run("", func(t *testing.T) {
 			t.Parallel()
-			cfg := pgtest.PoolConfig(t)
-			counter := &statementCounter{}
-			cfg.ConnConfig.Tracer = counter
-			pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(pool.Close)
+			s, pool, counter := pgstoretest.Counted(t)
 			ctx := context.Background()
-			if err := pgstore.Migrate(ctx, pool); err != nil {
-				t.Fatal(err)
-			}
-			s := pgstore.New(pool)
 			insertExpired(t, pool, tt.expired)
 			var live []runtime.TokenHash
 			for i := range 5 {
@@ -74,7 +50,7 @@ func TestDeleteExpired(t *testing.T) {
 				live = append(live, h)
 			}
 
-			counter.n.Store(0)
+			counter.Store(0)
 			n, err := s.DeleteExpired(ctx, tt.batch)
 			if err != nil {
 				t.Fatal(err)
@@ -82,7 +58,7 @@ func TestDeleteExpired(t *testing.T) {
 			if n != int64(tt.expired) {
 				t.Errorf("DeleteExpired(%d) = %d, want %d", tt.batch, n, tt.expired)
 			}
-			if got := counter.n.Load(); got != tt.wantStatements {
+			if got := counter.Load(); got != tt.wantStatements {
 				t.Errorf("DeleteExpired(%d) ran %d statements, want %d", tt.batch, got, tt.wantStatements)
 			}
 			for _, h := range live {

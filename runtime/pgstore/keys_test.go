@@ -9,9 +9,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/sessiongen/sessiongen/internal/pgtest"
+	"github.com/sessiongen/sessiongen/internal/pgstoretest"
 	"github.com/sessiongen/sessiongen/runtime"
-	"github.com/sessiongen/sessiongen/runtime/pgstore"
 )
 
 // insertSessions adds n sessions straight into the table; every third
@@ -45,22 +44,11 @@ func TestDeleteKey(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%d rows by %d", tt.rows, tt.batch), func(t *testing.T) {
 			t.Parallel()
-			cfg := pgtest.PoolConfig(t)
-			counter := &statementCounter{}
-			cfg.ConnConfig.Tracer = counter
-			pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(pool.Close)
+			s, pool, counter := pgstoretest.Counted(t)
 			ctx := context.Background()
-			if err := pgstore.Migrate(ctx, pool); err != nil {
-				t.Fatal(err)
-			}
 			insertSessions(t, pool, tt.rows)
-			s := pgstore.New(pool)
 
-			counter.n.Store(0)
+			counter.Store(0)
 			n, err := s.DeleteKey(ctx, "basket", tt.batch)
 			if err != nil {
 				t.Fatal(err)
@@ -68,7 +56,7 @@ func TestDeleteKey(t *testing.T) {
 			if want := int64(tt.rows / 3); n != want {
 				t.Errorf("DeleteKey = %d, want %d", n, want)
 			}
-			if got := counter.n.Load(); got != tt.wantStatements {
+			if got := counter.Load(); got != tt.wantStatements {
 				t.Errorf("DeleteKey ran %d statements, want %d", got, tt.wantStatements)
 			}
 			var holding, themed, touched int
@@ -98,7 +86,7 @@ func TestDeleteKey(t *testing.T) {
 // is only a prefix of another is not touched.
 func TestDeleteKeyKeepsSessionsWorking(t *testing.T) {
 	t.Parallel()
-	s, _ := newStore(t)
+	s, _ := pgstoretest.New(t)
 	ctx := context.Background()
 	h := runtime.TokenHash{1}
 	exp := time.Now().Add(time.Hour).Truncate(time.Microsecond)
@@ -128,7 +116,7 @@ func TestDeleteKeyKeepsSessionsWorking(t *testing.T) {
 // with an error that says so.
 func TestDeleteKeyCanceled(t *testing.T) {
 	t.Parallel()
-	s, pool := newStore(t)
+	s, pool := pgstoretest.New(t)
 	insertSessions(t, pool, 10)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

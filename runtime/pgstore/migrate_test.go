@@ -13,15 +13,18 @@ import (
 	"github.com/sessiongen/sessiongen/runtime/pgstore"
 )
 
-// appliedVersions returns the versions recorded in the bookkeeping table.
-func appliedVersions(t *testing.T, pool *pgxpool.Pool) []int32 {
+// wantApplied fails t unless the bookkeeping table records the versions
+// want, in order.
+func wantApplied(t *testing.T, pool *pgxpool.Pool, want ...int32) {
 	t.Helper()
 	rows, _ := pool.Query(context.Background(), "SELECT version FROM sessiongen_migrations ORDER BY version")
 	v, err := pgx.CollectRows(rows, pgx.RowTo[int32])
 	if err != nil {
 		t.Fatal(err)
 	}
-	return v
+	if !slices.Equal(v, want) {
+		t.Errorf("applied versions %v, want %v", v, want)
+	}
 }
 
 func TestMigrateIsIdempotent(t *testing.T) {
@@ -32,9 +35,7 @@ func TestMigrateIsIdempotent(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if v := appliedVersions(t, pool); !slices.Equal(v, []int32{1}) {
-		t.Errorf("applied versions %v, want [1]", v)
-	}
+	wantApplied(t, pool, 1)
 }
 
 func TestMigrateConcurrently(t *testing.T) {
@@ -57,9 +58,7 @@ func TestMigrateConcurrently(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if v := appliedVersions(t, pool); !slices.Equal(v, []int32{1}) {
-		t.Errorf("applied versions %v, want [1]", v)
-	}
+	wantApplied(t, pool, 1)
 }
 
 func TestMigrateInTheSearchPath(t *testing.T) {

@@ -4,10 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,16 +13,13 @@ import (
 	"testing"
 	"time"
 
-	goruntime "runtime"
-	"runtime/pprof"
-
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/sessiongen/sessiongen/internal/pgstoretest"
 	"github.com/sessiongen/sessiongen/internal/pgtest"
 	"github.com/sessiongen/sessiongen/internal/syncbuf"
 	"github.com/sessiongen/sessiongen/runtime"
-	"github.com/sessiongen/sessiongen/runtime/pgstore"
 )
 
 // Phases of TestOutageUnderLoad, as the load sees them.
@@ -134,26 +129,6 @@ func waitFor(t *testing.T, what string, cond func() bool) time.Duration {
 	return time.Since(start)
 }
 
-// settleGoroutines waits for the goroutine count to fall back to at most
-// baseline and fails t, listing the goroutines, if it does not.
-func settleGoroutines(t *testing.T, baseline int) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		n := goruntime.NumGoroutine()
-		if n <= baseline {
-			t.Logf("goroutines: %d before, %d after", baseline, n)
-			return
-		}
-		if time.Now().After(deadline) {
-			var stacks strings.Builder
-			_ = pprof.Lookup("goroutine").WriteTo(&stacks, 1)
-			t.Fatalf("goroutine leak: %d before the load, %d after it ended:\n%s", baseline, n, stacks.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // TestOutageUnderLoad stops the PostgreSQL server under a load of session
 // writes, keeps the load going, and starts the server again, once with a
 // crash ("immediate") and once with a clean shutdown ("fast"). Requests
@@ -167,7 +142,6 @@ func settleGoroutines(t *testing.T, baseline int) {
 func TestOutageUnderLoad(t *testing.T) {
 	cluster := pgtest.StartCluster(t)
 	ctx := context.Background()
-	baseline := goruntime.NumGoroutine()
 
 	cfg, err := pgxpool.ParseConfig(cluster.URL())
 	if err != nil {
@@ -175,37 +149,10 @@ func TestOutageUnderLoad(t *testing.T) {
 	}
 	cfg.ConnConfig.ConnectTimeout = 2 * time.Second
 	cfg.MaxConns = 4
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	poolClosed := false
-	defer func() {
-		if !poolClosed {
-			pool.Close()
-		}
-	}()
-	if err := pgstore.Migrate(ctx, pool); err != nil {
-		t.Fatal(err)
-	}
-
 	logs := &syncbuf.Buffer{}
-	mgr, err := runtime.NewManager(pgstore.New(pool),
+	srv := pgstoretest.Serve(t, cfg, outageRoutes(),
 		runtime.WithLogger(slog.New(slog.NewTextHandler(logs, nil))),
 		runtime.WithMaxSize(runtime.NoMaxSize)) // the test grows sessions by one key per request
-	if err != nil {
-		t.Fatal(err)
-	}
-	serverLog := &syncbuf.Buffer{} // net/http logs handler panics here
-	srv := httptest.NewUnstartedServer(mgr.Middleware(outageRoutes()))
-	srv.Config.ErrorLog = log.New(serverLog, "", 0)
-	srv.Start()
-	srvClosed := false
-	defer func() {
-		if !srvClosed {
-			srv.Close()
-		}
-	}()
 	client := srv.Client()
 	client.Timeout = 30 * time.Second
 
@@ -333,9 +280,6 @@ func TestOutageUnderLoad(t *testing.T) {
 			t.Error(e)
 		}
 	}
-	if s := serverLog.String(); s != "" {
-		t.Errorf("the HTTP server logged (a handler panicked?):\n%s", s)
-	}
 	if !strings.Contains(logs.String(), "session error") {
 		t.Error("the outage was not logged as a session error")
 	}
@@ -399,12 +343,8 @@ func TestOutageUnderLoad(t *testing.T) {
 		t.Logf("server log:\n%s", cluster.Log())
 	}
 
-	// Nothing of the load is left running once it is shut down.
-	srv.Close()
-	srvClosed = true
-	client.CloseIdleConnections()
+	// Nothing of the load is left running once it is shut down, and
+	// net/http logged nothing (no handler panicked).
 	conn.Close(ctx)
-	pool.Close()
-	poolClosed = true
-	settleGoroutines(t, baseline)
+	srv.Shutdown(t, client)
 }

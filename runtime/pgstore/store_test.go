@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/sessiongen/sessiongen/internal/pgstoretest"
 	"github.com/sessiongen/sessiongen/internal/pgtest"
 	"github.com/sessiongen/sessiongen/runtime"
 	"github.com/sessiongen/sessiongen/runtime/pgstore"
@@ -21,21 +21,9 @@ import (
 func TestConformance(t *testing.T) {
 	t.Parallel()
 	storetest.Run(t, func(t *testing.T) runtime.Store {
-		s, _ := newStore(t)
+		s, _ := pgstoretest.New(t)
 		return s
 	})
-}
-
-// closedPort returns a port of 127.0.0.1 that nothing listens on.
-func closedPort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	return port
 }
 
 // storeOps runs each Store method, and DeleteExpired, on a fresh hash.
@@ -79,7 +67,7 @@ func wantWrappedFailure(t *testing.T, err error, prefix string) {
 
 func TestUnreachableDatabaseIsAnErrorNotNotFound(t *testing.T) {
 	t.Parallel()
-	cfg, err := pgxpool.ParseConfig(fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable&connect_timeout=2", closedPort(t)))
+	cfg, err := pgxpool.ParseConfig(fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable&connect_timeout=2", pgtest.FreePort(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +99,7 @@ func TestMissingTableIsAnErrorNotNotFound(t *testing.T) {
 
 func TestOnlyJSONObjectsGetIn(t *testing.T) {
 	t.Parallel()
-	s, pool := newStore(t)
+	s, pool := pgstoretest.New(t)
 	ctx := context.Background()
 
 	h := runtime.TokenHash{7}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/sessiongen/sessiongen/internal/pgstoretest"
 	"github.com/sessiongen/sessiongen/internal/pgtest"
 	"github.com/sessiongen/sessiongen/runtime"
 	"github.com/sessiongen/sessiongen/runtime/pgstore"
@@ -31,7 +32,7 @@ func begin(t *testing.T, conn pgstore.DBTX) pgx.Tx {
 // ever after a rollback, and does once it is committed.
 func TestStoreInATransaction(t *testing.T) {
 	t.Parallel()
-	outside, pool := newStore(t)
+	outside, pool := pgstoretest.New(t)
 	ctx := context.Background()
 	rec := runtime.Record{Data: map[string]json.RawMessage{"a": json.RawMessage(`1`)}, ExpiresAt: time.Now().Add(time.Hour), UserID: "u"}
 	for _, commit := range []bool{false, true} {
@@ -130,9 +131,7 @@ func TestMigrateInATransaction(t *testing.T) {
 			t.Errorf("committed %v: table outside after the transaction = %v", commit, got)
 		}
 	}
-	if v := appliedVersions(t, pool); len(v) != 1 || v[0] != 1 {
-		t.Errorf("applied versions %v, want [1]", v)
-	}
+	wantApplied(t, pool, 1)
 	if _, err := pgstore.New(pool).Load(ctx, runtime.TokenHash{4}); err != nil {
 		t.Errorf("the session written after Migrate in the committed transaction: %v", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sessiongen/sessiongen/internal/jsonb"
 	"github.com/sessiongen/sessiongen/runtime"
 )
 
@@ -126,7 +127,7 @@ var expectTests = []test{
 			t.Error(err)
 		}
 		got := load(t, s, h).Data["n"]
-		if want := strconv.Itoa(writers * increments); !jsonEqual(got, []byte(want)) {
+		if want := strconv.Itoa(writers * increments); !jsonb.Equal(got, []byte(want)) {
 			t.Errorf("counter = %s after %d increments, want %s", got, writers*increments, want)
 		}
 	}},

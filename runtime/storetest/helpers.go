@@ -8,13 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"math/big"
-	"reflect"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
+	"github.com/sessiongen/sessiongen/internal/jsonb"
 	"github.com/sessiongen/sessiongen/runtime"
 )
 
@@ -116,60 +114,11 @@ func wantData(t *testing.T, got, want map[string]json.RawMessage) {
 func dataEqual(a, b map[string]json.RawMessage) bool {
 	for k, av := range a {
 		bv, ok := b[k]
-		if !ok || !jsonEqual(av, bv) {
+		if !ok || !jsonb.Equal(av, bv) {
 			return false
 		}
 	}
 	return len(a) == len(b)
-}
-
-// jsonEqual reports whether a and b encode equal JSON values, comparing
-// numbers exactly (1.0 equals 1, 1e2 equals 100).
-func jsonEqual(a, b []byte) bool {
-	av, err := decode(a)
-	if err != nil {
-		return false
-	}
-	bv, err := decode(b)
-	if err != nil {
-		return false
-	}
-	return reflect.DeepEqual(av, bv)
-}
-
-// number is a JSON number as an exact fraction, unequal to any string.
-type number string
-
-// decode decodes JSON with each number as an exact number.
-func decode(b []byte) (any, error) {
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.UseNumber()
-	var v any
-	if err := d.Decode(&v); err != nil {
-		return nil, err
-	}
-	return exact(v), nil
-}
-
-// exact replaces each json.Number in v by its exact value as a fraction.
-func exact(v any) any {
-	switch v := v.(type) {
-	case json.Number:
-		r, ok := new(big.Rat).SetString(string(v))
-		if !ok {
-			return number(v)
-		}
-		return number(r.RatString())
-	case []any:
-		for i := range v {
-			v[i] = exact(v[i])
-		}
-	case map[string]any:
-		for k := range v {
-			v[k] = exact(v[k])
-		}
-	}
-	return v
 }
 
 // show formats session data for a message.
@@ -215,21 +164,4 @@ func applied(d map[string]json.RawMessage, c runtime.Change) map[string]json.Raw
 	}
 	maps.Copy(out, c.Set)
 	return out
-}
-
-// sizeOf returns the size of session data as the contract counts it: the
-// bytes of its keys and JSON values, as Load returns them.
-func sizeOf(d map[string]json.RawMessage) int {
-	n := 0
-	for k, v := range d {
-		n += len(k) + len(v)
-	}
-	return n
-}
-
-// str returns a JSON string of n bytes, quotes included (n >= 2), which
-// every store returns as it was given: it has nothing to escape or
-// reformat, so its size is the same whichever store counts it.
-func str(n int) string {
-	return `"` + strings.Repeat("x", n-2) + `"`
 }

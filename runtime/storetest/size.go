@@ -111,3 +111,20 @@ var sizeTests = []test{
 		}
 	}},
 }
+
+// sizeOf returns the size of session data as the contract counts it: the
+// bytes of its keys and JSON values, as Load returns them.
+func sizeOf(d map[string]json.RawMessage) int {
+	n := 0
+	for k, v := range d {
+		n += len(k) + len(v)
+	}
+	return n
+}
+
+// str returns a JSON string of n bytes, quotes included (n >= 2), which
+// every store returns as it was given: it has nothing to escape or
+// reformat, so its size is the same whichever store counts it.
+func str(n int) string {
+	return `"` + strings.Repeat("x", n-2) + `"`
+}

@@ -1,8 +1,8 @@
-package storetest
+package jsonb
 
 import "testing"
 
-func TestJSONEqual(t *testing.T) {
+func TestEqual(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		a, b string
@@ -20,8 +20,8 @@ func TestJSONEqual(t *testing.T) {
 		{`{not json`, `{not json`, false},
 	}
 	for _, tt := range tests {
-		if got := jsonEqual([]byte(tt.a), []byte(tt.b)); got != tt.want {
-			t.Errorf("jsonEqual(%s, %s) = %v, want %v", tt.a, tt.b, got, tt.want)
+		if got := Equal([]byte(tt.a), []byte(tt.b)); got != tt.want {
+			t.Errorf("Equal(%s, %s) = %v, want %v", tt.a, tt.b, got, tt.want)
 		}
 	}
 }
