@@ -35,10 +35,10 @@ func (s *Store) UserSessions(ctx context.Context, userID string) ([]runtime.Sess
 // DeleteUserSessions deletes every session bound to userID, live or
 // expired, except the one under keep (none when keep is the zero
 // runtime.TokenHash), in the wrapped store, invalidates the cache entries
-// of exactly the sessions the wrapped store reports deleted, even one
-// that a sign-in bound a moment before, and returns their hashes. It fails, wrapping
-// errors.ErrUnsupported, if the wrapped store cannot delete a user's
-// sessions.
+// of exactly the sessions the wrapped store reports deleted, even one that
+// a sign-in bound a moment before, and returns their hashes. It fails,
+// wrapping errors.ErrUnsupported, if the wrapped store cannot delete a
+// user's sessions.
 func (s *Store) DeleteUserSessions(ctx context.Context, userID string, keep runtime.TokenHash) ([]runtime.TokenHash, error) {
 	us, ok := s.next.(runtime.UserStore)
 	if !ok {
