@@ -39,8 +39,8 @@ type Change struct {
 	// Severity says whether stored values are lost or hidden.
 	Severity Severity
 	// Key is the stored key name the change is about: the key whose
-	// values are lost or read differently. It is the name a team lists to
-	// acknowledge the change.
+	// values are lost or read differently, or UserKey for a change of the
+	// user type. It is the name a team lists to acknowledge the change.
 	Key string
 	// Msg describes the change and its effect.
 	Msg string
@@ -52,7 +52,9 @@ func (c Change) String() string { return fmt.Sprintf("%s: %s: %s", c.Pos, c.Seve
 // Compare returns the changes from the schema old to the schema new that
 // matter to values stored under old: those in new's file first, then those
 // in old's, each by position. Adding a key, deprecating one, and changes
-// of doc or package are not reported.
+// of doc or package are not reported. A change of the user type is
+// reported when some ids stored as text under the old type do not parse as
+// the new one (see ConvertUser).
 func Compare(old, new *spec.Schema) []Change {
 	c := &comparison{old: old, new: new, newKeys: map[string]*spec.Key{}, successors: map[string]*spec.Key{}}
 	oldKeys := map[string]*spec.Key{}
@@ -88,6 +90,7 @@ func Compare(old, new *spec.Schema) []Change {
 			}
 		}
 	}
+	c.compareUser()
 	slices.SortStableFunc(c.changes, func(a, b Change) int {
 		return cmp.Or(
 			cmp.Compare(fileOrder(a.Pos, new), fileOrder(b.Pos, new)),

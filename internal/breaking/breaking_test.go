@@ -1,20 +1,17 @@
 package breaking
 
 import (
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/sessiongen/sessiongen/internal/golden"
 	"github.com/sessiongen/sessiongen/internal/gotype"
 	"github.com/sessiongen/sessiongen/internal/spec"
 	"github.com/sessiongen/sessiongen/internal/spectest"
 )
-
-var update = flag.Bool("update", false, "rewrite the want.txt files in testdata")
 
 // TestCompare compares each testdata/<case>/old.yaml with its new.yaml and
 // the changes, one a line, with want.txt. Run with -update to rewrite
@@ -29,20 +26,7 @@ func TestCompare(t *testing.T) {
 				b.WriteString(c.String() + "\n")
 			}
 			got := b.String()
-			file := filepath.Join(dir, "want.txt")
-			if *update {
-				if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatalf("%v (run go test -update)", err)
-			}
-			if got != string(want) {
-				t.Errorf("changes differ from %s (run go test -update and review the diff):\ngot:\n%swant:\n%s", file, got, want)
-			}
+			golden.Check(t, filepath.Join(dir, "want.txt"), got)
 		})
 	}
 }
