@@ -166,6 +166,7 @@ func TestReadmeNewcomerPath(t *testing.T) {
 			t.Errorf("an app that imports runtime and memstore depends on %s", heavy)
 		}
 	}
+	checkReadmeNamedTypeError(t, goBin, app, env)
 }
 
 // newcomerBlocks returns the code blocks of the README's newcomer section,

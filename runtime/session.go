@@ -59,6 +59,7 @@ type Session struct {
 	pending  pending // what the next save writes
 	accessed bool    // the handler used the session: Vary: Cookie
 	badKeys  map[string]bool
+	badUser  bool // a bound user id that does not parse was logged
 }
 
 // maxUserAgent bounds the stored User-Agent, which the client chooses.

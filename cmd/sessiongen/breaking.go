@@ -20,7 +20,9 @@ file:line:col, the changes that would lose or hide values stored in
 sessions: a key removed or renamed without renamed_from, a type whose stored
 JSON no longer decodes, flash switched on or off. It exits 1 when there is
 one that -allow does not acknowledge. Warnings (a default changed, a lossy
-widening) are printed and do not fail.
+widening) are printed and do not fail. A change of the user id's type (the
+schema's user: block) that stored ids may not survive is acknowledged as
+-allow _user.
 
 REF is a file, or git:REV for the schema file as it is at the git revision
 REV, such as git:origin/main or git:v1.4.0.
@@ -54,18 +56,22 @@ func breakingFlags(fs *flag.FlagSet, o *options) {
 	fs.Var(&o.allow, "allow", "acknowledge the breaking changes of these `keys`, comma-separated: they are printed but do not fail")
 }
 
-// runBreaking runs sessiongen breaking: it compares the schema with the
-// one -against names.
+// runBreaking runs sessiongen breaking: it compares the schema, found as
+// findSchema says, with the one -against names.
 func runBreaking(cx *invocation) int {
 	against := cx.opts.against
 	if against == "" {
 		return cx.usageErr("-against is required: the earlier schema, a file or git:REV")
 	}
-	cur, err := readSchema(cx.opts.schema)
+	schema, err := cx.findSchema()
 	if err != nil {
 		return cx.fail(err)
 	}
-	old, err := readEarlier(against, cx.opts.schema)
+	cur, err := readSchema(schema)
+	if err != nil {
+		return cx.fail(err)
+	}
+	old, err := readEarlier(against, schema)
 	if errors.Is(err, errNoEarlier) {
 		cx.printf("%v; nothing to compare", err)
 		return exitOK

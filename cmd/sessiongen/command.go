@@ -50,7 +50,7 @@ type options struct {
 
 // schemaFlag registers -f, the schema file.
 func (o *options) schemaFlag(fs *flag.FlagSet, usage string) {
-	fs.StringVar(&o.schema, "f", "sessions.yaml", usage)
+	fs.StringVar(&o.schema, "f", defaultSchema, usage)
 }
 
 // dbFlag registers -db, the database.

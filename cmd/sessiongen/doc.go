@@ -25,7 +25,10 @@
 // The flags are:
 //
 //	-f file
-//		the schema; default sessions.yaml in the current folder.
+//		the schema; default sessions.yaml in the current folder. Without
+//		-f and without one there, check and breaking use the one
+//		sessions.yaml in the folders below (not testdata, vendor or another
+//		module's), and ask for -f when there are several.
 //	-o file
 //		the generated file; default sessions_gen.go beside the schema.
 //	-version
@@ -36,7 +39,9 @@
 // folder's name.
 //
 // Schema errors are reported one a line as file:line:col: message, all of
-// them in one run (YAML syntax errors name only the line).
+// them in one run. A YAML syntax error is reported at the offending token,
+// such as an unclosed quote or bracket, a tab or a misaligned line, and
+// the problems of the rest of the file with it.
 //
 // Exit status: 0 on success, 1 on schema errors, a stale file or an I/O
 // error, 2 on wrong usage.

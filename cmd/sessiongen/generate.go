@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 
 	"github.com/sessiongen/sessiongen/internal/gen"
+	"github.com/sessiongen/sessiongen/internal/spec"
+	"github.com/sessiongen/sessiongen/internal/typecheck"
 )
 
 // generatedFlags registers the flags of generate, check and version.
@@ -22,8 +24,18 @@ func generatedFlags(fs *flag.FlagSet, o *options) {
 // runGenerate runs sessiongen generate.
 func runGenerate(cx *invocation) int { return cx.generated(generate) }
 
-// runCheck runs sessiongen check.
-func runCheck(cx *invocation) int { return cx.generated(check) }
+// runCheck runs sessiongen check. Without -f, it finds the schema as
+// findSchema says, and checks the generated file beside it.
+func runCheck(cx *invocation) int {
+	if !cx.opts.version {
+		schema, err := cx.findSchema()
+		if err != nil {
+			return cx.fail(err)
+		}
+		cx.opts.schema = schema
+	}
+	return cx.generated(check)
+}
 
 // generated runs f, generate or check, on the schema and the generated
 // file that the flags name, or with -version prints the version.
@@ -57,11 +69,31 @@ func build(schema, out string) ([]byte, error) {
 			return nil, fmt.Errorf("sessiongen: %w", err)
 		}
 	}
-	code, err := gen.Generate(s)
+	pkgPath, err := checkTypes(s, schema, out)
+	if err != nil {
+		return nil, err
+	}
+	opts := genOptions(schema, out)
+	opts.PkgPath = pkgPath
+	code, err := gen.GenerateWith(s, opts)
 	if err != nil {
 		return nil, fmt.Errorf("sessiongen: %w", err)
 	}
 	return code, nil
+}
+
+// genOptions returns the options of the file generated from schema to
+// out: this sessiongen's version, and the schema's path from out's folder.
+func genOptions(schema, out string) gen.Options {
+	source := filepath.Base(schema)
+	if abs, err := filepath.Abs(schema); err == nil {
+		if dir, err := filepath.Abs(filepath.Dir(out)); err == nil {
+			if rel, err := filepath.Rel(dir, abs); err == nil {
+				source = filepath.ToSlash(rel)
+			}
+		}
+	}
+	return gen.Options{Version: headerVersion(), Source: source}
 }
 
 // generate writes the code for schema to out, unless out already holds it.
@@ -98,4 +130,14 @@ func check(schema, out string) error {
 	}
 	return fmt.Errorf("sessiongen: %s is stale or was edited by hand; run sessiongen to regenerate it\n%s",
 		out, diff(out, "generated from "+schema, old, code))
+}
+
+// checkTypes checks the named key types of s, the schema in file schema,
+// against the packages that declare them, loaded from the schema's folder
+// so that the app's go.mod applies, and returns the import path of the
+// generated package, in out's folder ("" outside a module). Its errors
+// are positioned in the schema, like readSchema's.
+func checkTypes(s *spec.Schema, schema, out string) (string, error) {
+	pkgPath := typecheck.PackagePath(filepath.Dir(out))
+	return pkgPath, typecheck.Check(s, filepath.Dir(schema), pkgPath)
 }

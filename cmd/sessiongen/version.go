@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"runtime/debug"
+	"strings"
 )
 
 // modulePath is the module sessiongen belongs to.
@@ -36,4 +37,12 @@ func moduleVersion() string {
 		}
 	}
 	return "(devel)"
+}
+
+// headerVersion returns the version that the generated file's header
+// names: moduleVersion's without what follows it, such as " (replacing
+// v1.2.0)" or " from ../", so that the file does not name a folder.
+func headerVersion() string {
+	v, _, _ := strings.Cut(moduleVersion(), " ")
+	return v
 }

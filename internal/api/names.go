@@ -15,10 +15,21 @@ const (
 	// embeds. An embedded field takes the name of its alias, so the field
 	// is unexported while runtime.Session's methods are promoted.
 	RuntimeName = "runtimeSession"
+	// UserSessionsName is the function that lists a user's sessions by the
+	// schema's user type, generated when the schema has a user block.
+	UserSessionsName = "UserSessions"
+	// DeleteUserSessionsName is the function that deletes a user's
+	// sessions by the schema's user type, generated when the schema has a
+	// user block.
+	DeleteUserSessionsName = "DeleteUserSessions"
 )
 
-// TopLevel lists the generated top-level identifiers.
+// TopLevel lists the generated top-level identifiers of every schema.
 var TopLevel = []string{TypeName, RuntimeName, FromName, FromContextName, KeysName}
+
+// UserTopLevel lists the further top-level identifiers generated for a
+// schema with a user block.
+var UserTopLevel = []string{UserSessionsName, DeleteUserSessionsName}
 
 // InterfaceMethods lists method names that standard interfaces, go vet or
 // encoding packages give a meaning to (fmt.Stringer, error, json.Marshaler,

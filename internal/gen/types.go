@@ -9,6 +9,13 @@ import (
 	"github.com/sessiongen/sessiongen/internal/spec"
 )
 
+// newFile returns the generated file, of package s.Package at the import
+// path opts.PkgPath when known: jennifer writes jen.Qual of that path, the
+// key types of the generated package itself, without a qualifier.
+func newFile(s *spec.Schema, opts Options) *jen.File {
+	return jen.NewFilePathName(opts.PkgPath, s.Package)
+}
+
 // typeCode returns the Go code of t.
 func typeCode(t *spec.Type) *jen.Statement {
 	switch t.Kind {

@@ -123,3 +123,62 @@ func TestJSONSchemaTypeTable(t *testing.T) {
 		}
 	}
 }
+
+// jsonUser is the JSON Schema's user object.
+type jsonUser struct {
+	Properties           map[string]json.RawMessage `json:"properties"`
+	AdditionalProperties bool                       `json:"additionalProperties"`
+	Required             []string                   `json:"required"`
+}
+
+// jsonUserType is the type field of the JSON Schema's user object.
+type jsonUserType struct {
+	Pattern string `json:"pattern"`
+	Not     struct {
+		Const string `json:"const"`
+	} `json:"not"`
+}
+
+// TestJSONSchemaUserType checks the JSON Schema's user object against the
+// reader: its fields, and its type pattern, with the excluded type, on
+// examples and on every type of the table gotype, alone and in slices and
+// maps.
+func TestJSONSchemaUserType(t *testing.T) {
+	var u jsonUser
+	var typ jsonUserType
+	if err := json.Unmarshal(readJSONSchema(t).Properties["user"], &u); err != nil {
+		t.Fatalf("sessions.schema.json: user: %v", err)
+	}
+	if err := json.Unmarshal(u.Properties["type"], &typ); err != nil {
+		t.Fatalf("sessions.schema.json: user: type: %v", err)
+	}
+	fields, want := sortedKeys(u.Properties), slices.Sorted(slices.Values(UserFields))
+	if !slices.Equal(fields, want) || !slices.Equal(u.Required, []string{"type"}) || u.AdditionalProperties {
+		t.Errorf("JSON Schema user fields = %v (required %v, others allowed %v), reader accepts %v and requires type",
+			fields, u.Required, u.AdditionalProperties, want)
+	}
+	pattern := regexp.MustCompile(typ.Pattern)
+	matches := func(s string) bool { return pattern.MatchString(s) && s != typ.Not.Const }
+	candidates := []string{
+		"example.com/shop/model.UserID", "gopkg.in/yaml.v3.Node", "time.Month",
+		"int65", "*int64", "any", "", "model.userID", "example.com/shop/model",
+	}
+	for _, e := range gotype.All() {
+		candidates = append(candidates, e.String(), "[]"+e.String(), "map[string]"+e.String())
+	}
+	for _, s := range candidates {
+		_, err := userTypeOf(s)
+		if got, want := matches(s), err == nil; got != want {
+			t.Errorf("JSON Schema user type matches %q: %v, reader accepts it: %v (%v)", s, got, want, err)
+		}
+	}
+}
+
+// userTypeOf reads s as a user type, as Read does.
+func userTypeOf(s string) (*Type, error) {
+	t, err := ParseType(s)
+	if err != nil {
+		return nil, err
+	}
+	return t, checkUserType(t)
+}

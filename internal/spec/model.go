@@ -9,6 +9,10 @@ type Schema struct {
 	// Package is the package of the generated file, or "" when the schema
 	// leaves it to the command (the output folder's package).
 	Package string
+	// User is the schema's user block, which declares the type of the id
+	// a session is bound to, or nil when the schema has none: the id is
+	// then a string (see UserType).
+	User *User
 	// Keys are the session keys in declaration order.
 	Keys []*Key
 }

@@ -55,6 +55,11 @@ func (r *reader) checkNames(s *Schema) {
 	for _, name := range api.TopLevel {
 		taken[name] = owner{role: "the generated top-level " + name}
 	}
+	if s.User != nil {
+		for _, name := range api.UserTopLevel {
+			taken[name] = owner{role: "the generated top-level " + name + " of the user block"}
+		}
+	}
 	for _, name := range api.InterfaceMethods {
 		taken[name] = owner{role: "the standard interface method " + name}
 	}

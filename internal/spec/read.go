@@ -33,8 +33,9 @@ func Read(file string, src []byte) (*Schema, error) {
 
 // reader collects the problems of one schema.
 type reader struct {
-	file string
-	errs ErrorList
+	file  string
+	errs  ErrorList
+	depth int // how many broken blocks were cut out of the source read
 }
 
 // errorf records a problem at node n.
@@ -99,14 +100,20 @@ func (r *reader) decode(dec *yaml.Decoder, n *yaml.Node) (err error) {
 // which YAML reads as a sequence: type: []int64.
 var unquotedSlice = regexp.MustCompile(`^(\s*(?:-\s+)?type:\s*)\[`)
 
-// syntaxError records a YAML syntax error of src at the line yaml.v3
-// names; it does not name a column. It also points at any slice type left
-// unquoted, the likeliest cause.
+// syntaxError records a YAML syntax error of src: at its line and column
+// when the scan of locateSyntaxError finds it, or else at the line yaml.v3
+// names. It also points at any slice type left unquoted, the likeliest
+// cause. It then records the problems of the rest of src, with the broken
+// block cut out.
 func (r *reader) syntaxError(err error, src []byte) {
+	hint := 0 // the line of the first unquoted slice type
 	for i, line := range strings.Split(string(src), "\n") {
 		if m := unquotedSlice.FindStringSubmatch(line); m != nil {
 			r.errorAt(Pos{File: r.file, Line: i + 1, Col: len(m[1]) + 1},
 				"quote types that start with [, as in type: \"[]int64\": YAML reads [ as the start of a list")
+			if hint == 0 {
+				hint = i + 1
+			}
 		}
 	}
 	msg := err.Error()
@@ -121,7 +128,22 @@ func (r *reader) syntaxError(err error, src []byte) {
 	if errors.As(err, &te) && len(te.Errors) > 0 {
 		msg = te.Errors[0]
 	}
-	r.errs = append(r.errs, &Error{Pos: pos, Msg: "YAML syntax error: " + msg})
+	if pos.Line == 0 || te != nil {
+		r.errs = append(r.errs, &Error{Pos: pos, Msg: "YAML syntax error: " + msg})
+		return
+	}
+	switch p, ok := locateSyntaxError(src, pos.Line); {
+	case ok && (hint == 0 || p.line < hint):
+		r.errorAt(Pos{File: r.file, Line: p.line, Col: p.col}, "%s", p.msg)
+		pos.Line = p.line
+	case hint > 0:
+		// The unquoted slice type says it all.
+		pos.Line = hint
+	default:
+		pos.Col = firstColumn(src, pos.Line)
+		r.errs = append(r.errs, &Error{Pos: pos, Msg: "YAML syntax error: " + msg})
+	}
+	r.recoverAfter(src, pos.Line)
 }
 
 // isNull reports whether n is an empty or null scalar.
@@ -211,6 +233,8 @@ func (r *reader) schema(root *yaml.Node) *Schema {
 		switch f.name {
 		case "package":
 			s.Package = r.packageName(f.value)
+		case "user":
+			s.User = r.user(f)
 		case "keys":
 			keys = &f
 		}

@@ -11,13 +11,13 @@ import (
 func TestRejects(t *testing.T) {
 	testRejects(t, []rejection{
 		{"unknown top field", "pakage: x\nkeys: {a: {type: int}}\n",
-			`s.yaml:1:1: unknown field "pakage" in the schema (want package or keys)`},
+			`s.yaml:1:1: unknown field "pakage" in the schema (want package, user or keys)`},
 		{"unknown key field", "keys:\n  a:\n    type: int\n    flsh: true\n",
 			`s.yaml:4:5: unknown field "flsh" in key "a" (want type, doc, default, flash, sensitive, renamed_from or deprecated)`},
 		{"missing type", "keys:\n  a:\n    doc: A.\n",
 			`s.yaml:2:3: key "a" has no type`},
 		{"unknown type", "keys:\n  a:\n    type: int65\n",
-			`s.yaml:3:11: unknown type "int65"`},
+			`s.yaml:3:11: unknown type "int65"; did you mean "int64"?`},
 		{"unknown elem type", "keys:\n  a:\n    type: \"[]any\"\n",
 			`s.yaml:3:11: unknown type "[]any"`},
 		{"pointer type", "keys:\n  a:\n    type: \"*int\"\n",
@@ -129,14 +129,14 @@ func TestRejects(t *testing.T) {
 		{"key not a mapping", "keys:\n  a: int\n",
 			`s.yaml:2:6: key "a" must be a mapping with at least a type, such as {type: string}`},
 		// yaml.v3 names the line where the construct it could not finish
-		// starts, and no column.
+		// starts, and no column: Read finds the offending token (more in
+		// testdata/syntax).
 		{"yaml syntax error", "keys:\n  a: {type: int\n",
-			`s.yaml:1: YAML syntax error: did not find expected ',' or '}'`},
+			`s.yaml:2:6: YAML syntax error: this { is not closed: end the mapping with }`},
 		{"yaml tab", "keys:\n\ta:\n",
-			`s.yaml:2: YAML syntax error: found character that cannot start any token`},
+			`s.yaml:2:1: YAML syntax error: a tab indents this line; indent with spaces only`},
 		{"unquoted slice type", "keys:\n  a:\n    type: []int64\n",
-			"s.yaml:2: YAML syntax error: did not find expected key\n" +
-				`s.yaml:3:11: quote types that start with [, as in type: "[]int64": YAML reads [ as the start of a list`},
+			`s.yaml:3:11: quote types that start with [, as in type: "[]int64": YAML reads [ as the start of a list`},
 		{"empty file", "",
 			`s.yaml:1:1: empty schema: declare at least one key under keys`},
 		{"comments only", "# nothing\n",
@@ -230,7 +230,7 @@ keys:
 	want := []string{
 		`s.yaml:1:10: package "func" is a Go keyword`,
 		`s.yaml:3:3: key "UserID" is not snake_case: use lower-case words joined by _, such as cart_items`,
-		`s.yaml:6:11: unknown type "[]int65"`,
+		`s.yaml:6:11: unknown type "[]int65"; did you mean "[]int64"?`,
 		`s.yaml:7:3: key "flush" would generate Flush, which clashes with the lifecycle method Flush`,
 		`s.yaml:11:14: default 42 is not a string: quote it`,
 		`s.yaml:12:5: unknown field "colour" in key "theme" (want type, doc, default, flash, sensitive, renamed_from or deprecated)`,

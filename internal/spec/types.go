@@ -127,10 +127,16 @@ func parseNamed(full, s string) (*Type, error) {
 		if strings.Contains(s, "/") {
 			return nil, fmt.Errorf("type %q has no type name: want an import path and a type name, such as example.com/shop/model.Prefs", full)
 		}
+		if b := suggestBasic(s); b != "" {
+			return nil, fmt.Errorf("unknown type %q; did you mean %q?", full, full[:len(full)-len(s)]+b)
+		}
 		return nil, fmt.Errorf("unknown type %q", full)
 	}
 	path := s[:len(s)-len(last)+dot]
 	name := last[dot+1:]
+	if path == "C" {
+		return nil, fmt.Errorf("type %q is from cgo's pseudo-package C, whose values JSON cannot store; use a Go type such as int64 or string", full)
+	}
 	if err := checkImportPath(path); err != nil {
 		return nil, fmt.Errorf("malformed import path %q in type %q: %v", path, full, err)
 	}

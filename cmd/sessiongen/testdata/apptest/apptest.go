@@ -4,8 +4,10 @@
 package apptest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -43,10 +45,10 @@ func Stores(t *testing.T) map[string]runtime.Store {
 }
 
 // Serve serves h, through the middleware of a manager of sessions in
-// store, until the test ends, and returns the server's URL.
-func Serve(t *testing.T, store runtime.Store, h http.Handler) string {
+// store made with opts, until the test ends, and returns the server's URL.
+func Serve(t *testing.T, store runtime.Store, h http.Handler, opts ...runtime.Option) string {
 	t.Helper()
-	mgr, err := runtime.NewManager(store)
+	mgr, err := runtime.NewManager(store, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,6 +76,43 @@ func Get(t *testing.T, c *http.Client, url string) *http.Response {
 		t.Fatal(err)
 	}
 	return resp
+}
+
+// Body requests url with c and returns the body of the response; it fails
+// the test unless the response is 200 OK.
+func Body(t *testing.T, c *http.Client, url string) string {
+	t.Helper()
+	resp, err := c.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s %v: %s", url, resp.Status, err, b)
+	}
+	return string(b)
+}
+
+// LogBuffer is a bytes.Buffer that a server's goroutines may log to while
+// the test reads it.
+type LogBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+// Write appends p to the buffer.
+func (b *LogBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String returns what has been logged so far.
+func (b *LogBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // TryGet is Get for a goroutine other than the test's: it returns an error
