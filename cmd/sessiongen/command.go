@@ -185,11 +185,27 @@ func (cx *invocation) fail(err error) int {
 // I/O error as sessiongen: ..., and schema errors one a line as
 // file:line:col: message.
 func readSchema(file string) (*spec.Schema, error) {
+	s, problems, err := readSchemaAll(file)
+	if err != nil {
+		return nil, err
+	}
+	if len(problems) > 0 {
+		return nil, problems
+	}
+	return s, nil
+}
+
+// readSchemaAll is readSchema for generate and check, which report the
+// problems of the named types with those of the rest of the schema: it
+// returns the schema as far as it read (spec.ReadAll) with its problems.
+// The error is for a file that could not be read.
+func readSchemaAll(file string) (*spec.Schema, spec.ErrorList, error) {
 	src, err := os.ReadFile(file)
 	if err != nil {
-		return nil, fmt.Errorf("sessiongen: %w", err)
+		return nil, nil, fmt.Errorf("sessiongen: %w", err)
 	}
-	return spec.Read(file, src)
+	s, problems := spec.ReadAll(file, src)
+	return s, problems, nil
 }
 
 // withDatabase runs f on a pool on the database of -db, or of

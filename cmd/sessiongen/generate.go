@@ -60,18 +60,25 @@ func defaultOutput(schema string) string {
 
 // build reads the schema and returns the code to write to out.
 func build(schema, out string) ([]byte, error) {
-	s, err := readSchema(schema)
+	s, problems, err := readSchemaAll(schema)
 	if err != nil {
 		return nil, err
+	}
+	if s == nil {
+		return nil, problems
+	}
+	pkgPath, err := checkTypes(s, schema, out)
+	var typeProblems spec.ErrorList
+	if err != nil && !errors.As(err, &typeProblems) && len(problems) == 0 {
+		return nil, err
+	}
+	if all := problems.Join(typeProblems); len(all) > 0 {
+		return nil, all
 	}
 	if s.Package == "" {
 		if s.Package, err = defaultPackage(filepath.Dir(out), filepath.Base(out)); err != nil {
 			return nil, fmt.Errorf("sessiongen: %w", err)
 		}
-	}
-	pkgPath, err := checkTypes(s, schema, out)
-	if err != nil {
-		return nil, err
 	}
 	opts := genOptions(schema, out)
 	opts.PkgPath = pkgPath

@@ -73,3 +73,35 @@ func TestNamedTypesChecked(t *testing.T) {
 		t.Errorf("the model package is not imported:\n%s", src)
 	}
 }
+
+// TestNamedTypeProblemsBesideOthers checks that the problems of named
+// types are reported together with the rest of the schema's, in order of
+// position, not only once the rest is right.
+func TestNamedTypeProblemsBesideOthers(t *testing.T) {
+	dir := typeModule(t)
+	schema := writeTestFile(t, dir, "sessions.yaml", `keys:
+  prefs:
+    type: example.com/app/model.Prefz
+  BadName:
+    type: string
+  theme:
+    type: integer64
+`)
+	code, _, stderr := runCmd(t, "-f", schema)
+	lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
+	if code != 1 || len(lines) != 3 {
+		t.Fatalf("exit %d, stderr:\n%s\nwant exit 1 and three problems", code, stderr)
+	}
+	for i, want := range []string{
+		schema + `:3:11: key "prefs": `,
+		schema + `:4:3: key "BadName"`,
+		schema + `:7:11: `,
+	} {
+		if !strings.HasPrefix(lines[i], want) {
+			t.Errorf("problem %d = %q, want it to start with %q", i+1, lines[i], want)
+		}
+	}
+	if !strings.Contains(lines[0], "Prefz") || !strings.Contains(lines[2], `did you mean "int64"`) {
+		t.Errorf("problems do not name the type and the fix:\n%s", stderr)
+	}
+}

@@ -59,6 +59,13 @@ func (l ErrorList) Error() string {
 	return b.String()
 }
 
+// Join returns the problems of l and more, in order of position.
+func (l ErrorList) Join(more ErrorList) ErrorList {
+	all := append(slices.Clone(l), more...)
+	all.sort()
+	return all
+}
+
 // sort orders the list by position, keeping the order of problems found at
 // one position.
 func (l ErrorList) sort() {

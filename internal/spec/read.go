@@ -16,6 +16,20 @@ import (
 // Read parses and validates the schema src, read from file. It returns the
 // schema, or an ErrorList of every problem found, sorted by position.
 func Read(file string, src []byte) (*Schema, error) {
+	s, problems := ReadAll(file, src)
+	if len(problems) > 0 {
+		return nil, problems
+	}
+	return s, nil
+}
+
+// ReadAll is Read for a tool that checks more than this package does (the
+// generator loads the packages of named types): it returns the schema as
+// far as it could be read together with the problems, in order of
+// position, so that the tool can report its own problems with the keys
+// that did read beside them. The schema is nil when the file held no
+// YAML mapping to read keys from.
+func ReadAll(file string, src []byte) (*Schema, ErrorList) {
 	r := &reader{file: file}
 	root := r.parse(src)
 	var s *Schema
@@ -24,11 +38,8 @@ func Read(file string, src []byte) (*Schema, error) {
 		r.checkNames(s)
 		r.checkFormerNames(s)
 	}
-	if len(r.errs) > 0 {
-		r.errs.sort()
-		return nil, r.errs
-	}
-	return s, nil
+	r.errs.sort()
+	return s, r.errs
 }
 
 // reader collects the problems of one schema.
