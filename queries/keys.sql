@@ -15,9 +15,10 @@ WITH scanned AS (
     LIMIT sqlc.arg(batch_size)
 ), changed AS (
     UPDATE sessiongen_sessions AS s
-    SET data = s.data - sqlc.arg(key)::text
+    SET data = convert_to((convert_from(s.data, 'UTF8')::jsonb - sqlc.arg(key)::text)::text, 'UTF8'),
+        version = s.version + 1
     FROM scanned
-    WHERE s.token_hash = scanned.token_hash AND s.data ? sqlc.arg(key)::text
+    WHERE s.token_hash = scanned.token_hash AND convert_from(s.data, 'UTF8')::jsonb ? sqlc.arg(key)::text
     RETURNING s.token_hash
 )
 SELECT

@@ -1,8 +1,9 @@
--- LoadSession returns a live session. Like every query here, it addresses
--- a session by the SHA-256 of its token, and treats an expired row as
--- absent.
+-- LoadSession returns a live session: what the middleware needs of it, so
+-- not created_at and updated_at, which cost a request their decoding.
+-- Like every query here, it addresses a session by the SHA-256 of its
+-- token, and treats an expired row as absent.
 -- name: LoadSession :one
-SELECT data, expires_at, user_id, user_agent, created_at, updated_at
+SELECT data, expires_at, user_id, user_agent, version
 FROM sessiongen_sessions
 WHERE token_hash = sqlc.arg(token_hash) AND expires_at > now();
 
@@ -18,104 +19,50 @@ SET data = excluded.data,
     user_id = excluded.user_id,
     user_agent = excluded.user_agent,
     created_at = now(),
-    updated_at = now()
+    updated_at = now(),
+    version = s.version + 1
 WHERE s.expires_at <= now();
 
--- UpdateSession is a per-key write: keys named in deleted go, keys in
--- changed are set, and every other key stays as it is. It affects no row
--- when the session is missing or expired, or when its two conditions do
--- not hold (ChangeRefusal tells which). The user binding changes only
--- when set_user is true, and the user agent only when one is given.
---
--- The conditions: no key of expect_absent may be present, and each key of
--- the object expect must hold its value, compared as jsonb; and, when
--- max_size is positive, the data after the write must fit in max_size or
--- be no larger than before. Sizes count as Load returns the data: each
--- key's bytes plus its value's jsonb text. Before counts every stored
--- entry; after, those that neither deleted nor changed replaces, and every
--- entry of changed; so the stored data is read once, and the new data is
--- not built twice.
---
--- The conditions sit in the WHERE clause, on the row being written, so
--- that under READ COMMITTED a concurrent write to the row makes PostgreSQL
--- check them again on its newest version: reading the row first, in a
--- query or a subquery, would check a version the write may not apply to.
--- Each is a scalar subquery over the row's data, which PostgreSQL runs
--- again on that newest version; a NOT EXISTS would become an anti join,
--- which it does not run again, and concurrent compare-and-sets would lose
--- updates. Each entry's bytes are computed in its own branch of the UNION:
--- from a LATERAL subquery, PostgreSQL would compute them once per sum.
--- CycleSession and ChangeRefusal spell the conditions the same way.
--- name: UpdateSession :execrows
+-- ReplaceSession writes a live session's data whole, if its version is
+-- still the one the caller loaded: the cheap path of a save, whose data
+-- PostgreSQL only copies. It affects no row when the session is missing,
+-- expired, or written since (by anyone: a concurrent request, dropkey);
+-- the caller then makes the change as a per-key merge (LockSession), which
+-- tells those apart. The user binding changes only when set_user is true, and the
+-- user agent only when one is given.
+-- name: ReplaceSession :execrows
 UPDATE sessiongen_sessions
-SET data = (data - sqlc.arg(deleted)::text[]) || sqlc.arg(changed)::jsonb,
+SET data = sqlc.arg(data),
+    version = version + 1,
     expires_at = sqlc.arg(expires_at),
     user_id = CASE WHEN sqlc.arg(set_user)::boolean THEN sqlc.narg(user_id) ELSE user_id END,
     user_agent = coalesce(sqlc.narg(user_agent), user_agent),
     updated_at = now()
-WHERE token_hash = sqlc.arg(token_hash) AND expires_at > now()
-    AND (SELECT count(*) FROM unnest(sqlc.arg(expect_absent)::text[]) AS absent (key)
-        WHERE data ? absent.key) = 0
-    AND (SELECT count(*) FROM jsonb_each(sqlc.arg(expect)::jsonb) AS expected
-        WHERE data -> expected.key IS DISTINCT FROM expected.value) = 0
-    AND (sqlc.arg(max_size)::bigint <= 0 OR (
-        SELECT coalesce(sum(bytes) FILTER (WHERE after), 0) <= greatest(sqlc.arg(max_size)::bigint, sum(bytes) FILTER (WHERE before))
-        FROM (
-            SELECT octet_length(key) + octet_length(value::text), true, NOT (key = ANY(sqlc.arg(deleted)::text[]) OR sqlc.arg(changed)::jsonb ? key)
-            FROM jsonb_each(data)
-            UNION ALL
-            SELECT octet_length(key) + octet_length(value::text), false, true
-            FROM jsonb_each(sqlc.arg(changed)::jsonb)
-        ) AS entry (bytes, before, after)));
+WHERE token_hash = sqlc.arg(token_hash) AND version = sqlc.arg(version) AND expires_at > now();
 
--- CycleSession moves a live session to a new hash, with the same per-key
--- write and the same conditions as UpdateSession, in one statement. It
--- affects no row when the session under old_token_hash is missing or
--- expired, or when the conditions do not hold.
--- name: CycleSession :execrows
+-- ReplaceCycleSession is ReplaceSession that also moves the session to a
+-- new hash, failing when any row holds it.
+-- name: ReplaceCycleSession :execrows
 UPDATE sessiongen_sessions
 SET token_hash = sqlc.arg(new_token_hash),
-    data = (data - sqlc.arg(deleted)::text[]) || sqlc.arg(changed)::jsonb,
+    data = sqlc.arg(data),
+    version = version + 1,
     expires_at = sqlc.arg(expires_at),
     user_id = CASE WHEN sqlc.arg(set_user)::boolean THEN sqlc.narg(user_id) ELSE user_id END,
     user_agent = coalesce(sqlc.narg(user_agent), user_agent),
     updated_at = now()
-WHERE token_hash = sqlc.arg(old_token_hash) AND expires_at > now()
-    AND (SELECT count(*) FROM unnest(sqlc.arg(expect_absent)::text[]) AS absent (key)
-        WHERE data ? absent.key) = 0
-    AND (SELECT count(*) FROM jsonb_each(sqlc.arg(expect)::jsonb) AS expected
-        WHERE data -> expected.key IS DISTINCT FROM expected.value) = 0
-    AND (sqlc.arg(max_size)::bigint <= 0 OR (
-        SELECT coalesce(sum(bytes) FILTER (WHERE after), 0) <= greatest(sqlc.arg(max_size)::bigint, sum(bytes) FILTER (WHERE before))
-        FROM (
-            SELECT octet_length(key) + octet_length(value::text), true, NOT (key = ANY(sqlc.arg(deleted)::text[]) OR sqlc.arg(changed)::jsonb ? key)
-            FROM jsonb_each(data)
-            UNION ALL
-            SELECT octet_length(key) + octet_length(value::text), false, true
-            FROM jsonb_each(sqlc.arg(changed)::jsonb)
-        ) AS entry (bytes, before, after)));
+WHERE token_hash = sqlc.arg(old_token_hash) AND version = sqlc.arg(version) AND expires_at > now();
 
--- ChangeRefusal tells why UpdateSession or CycleSession wrote nothing,
--- with the same parameters: no row when the session is missing or
--- expired, else whether each condition holds now. It runs only after such
--- a failure, so the common path stays one statement.
--- name: ChangeRefusal :one
-SELECT
-    ((SELECT count(*) FROM unnest(sqlc.arg(expect_absent)::text[]) AS absent (key)
-        WHERE data ? absent.key) = 0
-    AND (SELECT count(*) FROM jsonb_each(sqlc.arg(expect)::jsonb) AS expected
-        WHERE data -> expected.key IS DISTINCT FROM expected.value) = 0)::boolean AS expected,
-    (sqlc.arg(max_size)::bigint <= 0 OR (
-        SELECT coalesce(sum(bytes) FILTER (WHERE after), 0) <= greatest(sqlc.arg(max_size)::bigint, sum(bytes) FILTER (WHERE before))
-        FROM (
-            SELECT octet_length(key) + octet_length(value::text), true, NOT (key = ANY(sqlc.arg(deleted)::text[]) OR sqlc.arg(changed)::jsonb ? key)
-            FROM jsonb_each(data)
-            UNION ALL
-            SELECT octet_length(key) + octet_length(value::text), false, true
-            FROM jsonb_each(sqlc.arg(changed)::jsonb)
-        ) AS entry (bytes, before, after)))::boolean AS fits
+-- LockSession returns a live session's data and version, and locks its
+-- row until the transaction ends: the read of pgstore's per-key merge,
+-- which a save falls back to when the row is no longer at the version it
+-- loaded, and which a change made without a version always is. Under READ
+-- COMMITTED, a row written concurrently is read as that write left it.
+-- name: LockSession :one
+SELECT data, version
 FROM sessiongen_sessions
-WHERE token_hash = sqlc.arg(token_hash) AND expires_at > now();
+WHERE token_hash = sqlc.arg(token_hash) AND expires_at > now()
+FOR UPDATE;
 
 -- DeleteSession deletes a session, live or expired.
 -- name: DeleteSession :exec

@@ -94,12 +94,12 @@ func FuzzGet(f *testing.F) {
 		// Stored behind the library's back.
 		_, err := pool.Exec(ctx, `
 			INSERT INTO sessiongen_sessions (token_hash, data, expires_at)
-			VALUES ($1, jsonb_build_object('k', $2::text::jsonb, 'other', 'kept'::text), now() + interval '1 hour')
+			VALUES ($1, convert_to(jsonb_build_object('k', $2::text::jsonb, 'other', 'kept'::text)::text, 'UTF8'), now() + interval '1 hour')
 			ON CONFLICT (token_hash) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at`,
 			h[:], string(raw))
 		if err == nil { // else PostgreSQL refused it as jsonb: nothing to read
 			var before, after string
-			q := "SELECT data::text FROM sessiongen_sessions WHERE token_hash = $1"
+			q := "SELECT convert_from(data, 'UTF8') FROM sessiongen_sessions WHERE token_hash = $1"
 			if err := pool.QueryRow(ctx, q, h[:]).Scan(&before); err != nil {
 				t.Fatal(err)
 			}

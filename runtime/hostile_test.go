@@ -385,13 +385,13 @@ func TestRowsCorruptedInTheTable(t *testing.T) {
 	}
 	for k, v := range corrupt {
 		if _, err := e.pool.Exec(ctx,
-			"UPDATE sessiongen_sessions SET data = data || jsonb_build_object($1::text, $2::jsonb) WHERE token_hash = $3",
+			"UPDATE sessiongen_sessions SET data = convert_to((convert_from(data, 'UTF8')::jsonb || jsonb_build_object($1::text, $2::jsonb))::text, 'UTF8') WHERE token_hash = $3",
 			k, v, h[:]); err != nil {
 			t.Fatal(err)
 		}
 	}
 	var before string
-	if err := e.pool.QueryRow(ctx, "SELECT data::text FROM sessiongen_sessions WHERE token_hash = $1", h[:]).Scan(&before); err != nil {
+	if err := e.pool.QueryRow(ctx, "SELECT convert_from(data, 'UTF8') FROM sessiongen_sessions WHERE token_hash = $1", h[:]).Scan(&before); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct{ k, as string }{{"n", "int64"}, {"big", "int64"}, {"big", "float64"}, {"list", "[]int64"}, {"when", "time.Time"}} {
@@ -403,7 +403,7 @@ func TestRowsCorruptedInTheTable(t *testing.T) {
 	_, body := e.get("/get?k=keep")
 	wantBody(t, "an intact key beside corrupt ones", body, "kept")
 	var after string
-	if err := e.pool.QueryRow(ctx, "SELECT data::text FROM sessiongen_sessions WHERE token_hash = $1", h[:]).Scan(&after); err != nil {
+	if err := e.pool.QueryRow(ctx, "SELECT convert_from(data, 'UTF8') FROM sessiongen_sessions WHERE token_hash = $1", h[:]).Scan(&after); err != nil {
 		t.Fatal(err)
 	}
 	if after != before {
@@ -439,7 +439,7 @@ func TestDeeplyNestedValueInTheTable(t *testing.T) {
 	h, _ := runtime.HashToken(e.token())
 	deep := strings.Repeat("[", 10001) + strings.Repeat("]", 10001)
 	if _, err := e.pool.Exec(context.Background(),
-		"UPDATE sessiongen_sessions SET data = data || jsonb_build_object('deep', $1::jsonb) WHERE token_hash = $2",
+		"UPDATE sessiongen_sessions SET data = convert_to((convert_from(data, 'UTF8')::jsonb || jsonb_build_object('deep', $1::jsonb))::text, 'UTF8') WHERE token_hash = $2",
 		deep, h[:]); err != nil {
 		t.Fatal(err)
 	}

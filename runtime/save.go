@@ -207,6 +207,7 @@ func (s *Session) save() (*http.Cookie, error) {
 	s.token, s.hash, s.hasToken, s.stored = token, h, true, true
 	s.loadedSize = s.size()
 	s.storedUA = s.userAgent
+	s.version = 0 // the store's new version is not known
 	s.pending = pending{}
 	return s.mgr.cookie(token, age, e.atBrowserClose(s.mgr.expireAtBrowserClose)), nil
 }

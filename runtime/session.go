@@ -53,7 +53,8 @@ type Session struct {
 	loadErr error // the store failed to load the session
 	setErr  error // a value could not be encoded
 
-	loadedSize int // size() of the data as loaded or last saved
+	loadedSize int   // size() of the data as loaded or last saved
+	version    int64 // Record.Version of the data as loaded; 0 after a save
 
 	data     map[string]json.RawMessage
 	pending  pending // what the next save writes
@@ -105,7 +106,7 @@ func (s *Session) load() {
 	default:
 		s.mgr.event(EventLoaded)
 		s.stored = true
-		s.userID, s.storedUA = rec.UserID, rec.UserAgent
+		s.userID, s.storedUA, s.version = rec.UserID, rec.UserAgent, rec.Version
 		if rec.Data != nil {
 			s.data = rec.Data
 		}
@@ -475,6 +476,9 @@ func (s *Session) change(expiresAt time.Time) Change {
 		ExpiresAt: expiresAt,
 		UserID:    s.pending.bindUser,
 		Expect:    s.pending.expect(),
+	}
+	if s.version != 0 {
+		c.Version, c.Data = s.version, s.data
 	}
 	if s.userAgent != s.storedUA {
 		c.UserAgent = s.userAgent

@@ -400,7 +400,7 @@ func TestSoak(t *testing.T) {
 		live++
 		h, _ := runtime.HashToken(u.token)
 		var data map[string]any
-		if err := pool.QueryRow(ctx, "SELECT data FROM sessiongen_sessions WHERE token_hash = $1", h[:]).Scan(&data); err != nil {
+		if err := pool.QueryRow(ctx, "SELECT convert_from(data, 'UTF8')::jsonb FROM sessiongen_sessions WHERE token_hash = $1", h[:]).Scan(&data); err != nil {
 			t.Errorf("user %d: its live session is not in the table: %v", u.id, err)
 			continue
 		}

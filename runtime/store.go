@@ -43,8 +43,14 @@ type Record struct {
 	// UserAgent is the User-Agent of the request that last saved it.
 	UserAgent string
 	// CreatedAt and UpdatedAt are when the session was created and last
-	// saved, by the store's clock. Create ignores them.
+	// saved, by the store's clock. Create ignores them. FindSession
+	// returns them; Load may leave them zero, since the middleware needs
+	// neither (pgstore's Load does not read them).
 	CreatedAt, UpdatedAt time.Time
+	// Version identifies the stored state Load returned, for a store that
+	// versions its sessions (see Change.Version); 0 from one that does
+	// not. Create ignores it.
+	Version int64
 }
 
 // Change is a save of a stored session: a per-key write, after which the
@@ -75,6 +81,16 @@ type Change struct {
 	// one atomic step, so concurrent changes cannot pass it together; a
 	// session already over the bound can still shrink.
 	MaxSize int
+	// Version, when not 0, is the Record.Version of the stored state the
+	// change was made against, and Data is the whole data after the change:
+	// that state's data without Delete and with Set, whose Expect it holds.
+	// A store that versions its sessions may then write Data as a whole
+	// when the stored version is still Version, which is cheaper than a
+	// per-key merge; when it is not, it applies Set and Delete as for any
+	// change, so the result is the same either way. Other stores ignore
+	// both fields.
+	Version int64
+	Data    map[string]json.RawMessage
 }
 
 // SessionInfo describes a stored session without its data, as listings of
@@ -208,4 +224,15 @@ type AdminStore interface {
 	UserStore
 	Lister
 	ExpiredDeleter
+}
+
+// SizeOf returns the size of a session's data as the size limit
+// (WithMaxSize, Change.MaxSize) counts it: the bytes of its keys and of
+// their JSON values.
+func SizeOf(data map[string]json.RawMessage) int {
+	n := 0
+	for k, v := range data {
+		n += len(k) + len(v)
+	}
+	return n
 }

@@ -162,6 +162,6 @@ func (s *Session) rebase(rec Record) error {
 	if s.pending.bindUser == nil {
 		s.userID = rec.UserID
 	}
-	s.storedUA = rec.UserAgent
+	s.storedUA, s.version = rec.UserAgent, rec.Version
 	return nil
 }

@@ -110,7 +110,8 @@ func TestUpdateAppliesAgainAfterConflict(t *testing.T) {
 			t.Errorf("the held request's function ran %d times, want 2: once in the handler, once after the conflict", got)
 		}
 		// The write that conflicted, the reload and the write that landed;
-		// pgstore also asks, on the failure path, why the write was refused.
+		// pgstore's write at the loaded version finds the row moved on, and
+		// it reads the row again to merge, where the compare-and-set fails.
 		want := int64(3)
 		if kind == "pgstore" {
 			want = 4

@@ -18,7 +18,7 @@ func dropKeyDB(t *testing.T) (string, *pgxpool.Pool) {
 	addSessions(t, pool, 5, 0)
 	_, err := pool.Exec(context.Background(), `
 		UPDATE sessiongen_sessions s SET data = CASE WHEN n <= 3
-			THEN '{"theme": "dark", "basket": [1, 2]}'::jsonb ELSE '{"theme": "dark"}'::jsonb END
+			THEN '{"theme":"dark","basket":[1,2]}'::bytea ELSE '{"theme":"dark"}'::bytea END
 		FROM (SELECT token_hash, row_number() OVER (ORDER BY token_hash) AS n FROM sessiongen_sessions) o
 		WHERE s.token_hash = o.token_hash`)
 	if err != nil {
@@ -31,7 +31,7 @@ func dropKeyDB(t *testing.T) (string, *pgxpool.Pool) {
 func countKey(t *testing.T, pool *pgxpool.Pool, key string) int {
 	t.Helper()
 	var n int
-	if err := pool.QueryRow(context.Background(), "SELECT count(*) FROM sessiongen_sessions WHERE data ? $1", key).Scan(&n); err != nil {
+	if err := pool.QueryRow(context.Background(), "SELECT count(*) FROM sessiongen_sessions WHERE convert_from(data, 'UTF8')::jsonb ? $1", key).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n

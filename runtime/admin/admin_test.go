@@ -405,7 +405,7 @@ func TestDetailShowsARowNestedPastEncodingJSON(t *testing.T) {
 	_, h := put(t, s, seed{data: map[string]string{"theme": `"dark"`}})
 	deep := strings.Repeat("[", 10001) + strings.Repeat("]", 10001)
 	if _, err := pool.Exec(context.Background(),
-		"UPDATE sessiongen_sessions SET data = data || jsonb_build_object('deep', $1::jsonb) WHERE token_hash = $2",
+		"UPDATE sessiongen_sessions SET data = convert_to((convert_from(data, 'UTF8')::jsonb || jsonb_build_object('deep', $1::jsonb))::text, 'UTF8') WHERE token_hash = $2",
 		deep, h[:]); err != nil {
 		t.Fatal(err)
 	}

@@ -12,13 +12,14 @@ import (
 
 // formatVersion is the first byte of every cache entry. An entry of
 // another version is not served, so a release may change the format.
-const formatVersion = 1
+const formatVersion = 2
 
 // encodeRecord returns rec as a cache entry: the format version, the
-// expiry, creation and update times, the user and user agent, and the
-// data, each string and value prefixed by its length.
+// expiry, creation and update times, the stored version (Record.Version),
+// the user and user agent, and the data, each string and value prefixed
+// by its length.
 func encodeRecord(rec runtime.Record) []byte {
-	n := 1 + 3*2*binary.MaxVarintLen64 + 3*binary.MaxVarintLen64 + len(rec.UserID) + len(rec.UserAgent)
+	n := 1 + 3*2*binary.MaxVarintLen64 + 4*binary.MaxVarintLen64 + len(rec.UserID) + len(rec.UserAgent)
 	for k, v := range rec.Data {
 		n += 2*binary.MaxVarintLen64 + len(k) + len(v)
 	}
@@ -28,6 +29,7 @@ func encodeRecord(rec runtime.Record) []byte {
 		b = binary.AppendVarint(b, t.Unix())
 		b = binary.AppendUvarint(b, uint64(t.Nanosecond()))
 	}
+	b = binary.AppendVarint(b, rec.Version)
 	b = appendString(b, rec.UserID)
 	b = appendString(b, rec.UserAgent)
 	b = binary.AppendUvarint(b, uint64(len(rec.Data)))
@@ -107,6 +109,7 @@ func decodeRecord(b []byte) (runtime.Record, error) {
 	rec.ExpiresAt = d.time()
 	rec.CreatedAt = d.time()
 	rec.UpdatedAt = d.time()
+	rec.Version = d.varint()
 	rec.UserID = string(d.bytes())
 	rec.UserAgent = string(d.bytes())
 	n := d.uvarint()

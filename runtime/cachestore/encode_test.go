@@ -22,7 +22,7 @@ func TestEncodeRoundTrip(t *testing.T) {
 		{"Full", runtime.Record{
 			Data:      map[string]json.RawMessage{"a": json.RawMessage(`1`), "cart_items": json.RawMessage(`[1,2,3]`), "": json.RawMessage(`""`)},
 			ExpiresAt: now.Add(time.Hour), CreatedAt: now.Add(-time.Hour), UpdatedAt: now,
-			UserID: "user-42", UserAgent: "Mozilla/5.0 (Ünïcode)",
+			UserID: "user-42", UserAgent: "Mozilla/5.0 (Ünïcode)", Version: 1 << 40,
 		}},
 		{"BeforeTheEpoch", runtime.Record{Data: map[string]json.RawMessage{}, ExpiresAt: time.Date(1900, 1, 1, 0, 0, 0, 1, time.UTC)}},
 		{"Large", runtime.Record{Data: map[string]json.RawMessage{"blob": json.RawMessage(`"` + strings.Repeat("x", 1<<20) + `"`)}}},

@@ -4,12 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"os"
+	"maps"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/sessiongen/sessiongen/internal/pgstoretest"
 	"github.com/sessiongen/sessiongen/internal/pgtest"
@@ -17,25 +15,42 @@ import (
 	"github.com/sessiongen/sessiongen/runtime/memstore"
 )
 
-func TestConditionalWritesAreOneStatementUnlessRefused(t *testing.T) {
+func TestWritesAtTheLoadedVersionAreOneStatement(t *testing.T) {
 	t.Parallel()
 	s, _, counter := pgstoretest.Counted(t)
 	ctx := context.Background()
 	one := map[string]json.RawMessage{"a": json.RawMessage(`1`)}
+	two := map[string]json.RawMessage{"a": json.RawMessage(`2`)}
+	long := map[string]json.RawMessage{"b": json.RawMessage(`"long"`)}
+	withLong := map[string]json.RawMessage{"a": json.RawMessage(`1`), "b": json.RawMessage(`"long"`)}
+	// version says which version the change is made at: the one Load
+	// returned (loaded), one the row has moved on from (stale), or none.
+	const (
+		loaded = iota
+		stale
+		none
+	)
+	// A merge is a SELECT and an UPDATE at the version it read; a refused
+	// one stops after the SELECT.
 	tests := []struct {
 		name           string
 		missing        bool
+		version        int
 		change         runtime.Change
 		want           error
 		wantStatements int64
 	}{
-		{"no conditions", false, runtime.Change{Set: one}, nil, 1},
-		{"conditions that hold", false, runtime.Change{Set: one, Expect: one, MaxSize: 100}, nil, 1},
-		{"an absent key that stays absent", false, runtime.Change{Expect: map[string]json.RawMessage{"b": nil}}, nil, 1},
-		{"no session, no conditions", true, runtime.Change{Set: one}, runtime.ErrNotFound, 1},
-		{"no session, conditions", true, runtime.Change{Set: one, Expect: one}, runtime.ErrNotFound, 2},
-		{"a conflict", false, runtime.Change{Expect: map[string]json.RawMessage{"a": json.RawMessage(`2`)}}, runtime.ErrConflict, 2},
-		{"too large", false, runtime.Change{Set: map[string]json.RawMessage{"b": json.RawMessage(`"long"`)}, MaxSize: 5}, runtime.ErrTooLarge, 2},
+		{"at the loaded version", false, loaded, runtime.Change{Set: two, Data: two}, nil, 1},
+		{"at the loaded version, with conditions", false, loaded, runtime.Change{Set: two, Data: two, Expect: one, MaxSize: 100}, nil, 1},
+		{"at the loaded version, over the size limit", false, loaded, runtime.Change{Set: long, Data: withLong, MaxSize: 5}, runtime.ErrTooLarge, 1},
+		{"at a stale version", false, stale, runtime.Change{Set: two, Data: two}, nil, 3},
+		{"at a stale version, with a conflict", false, stale, runtime.Change{Set: two, Data: two, Expect: two}, runtime.ErrConflict, 2},
+		{"no session, at a version", true, stale, runtime.Change{Set: two, Data: two, Version: 1}, runtime.ErrNotFound, 2},
+		{"without a version", false, none, runtime.Change{Set: two}, nil, 2},
+		{"without a version, an absent key that stays absent", false, none, runtime.Change{Expect: map[string]json.RawMessage{"b": nil}}, nil, 2},
+		{"without a version, no session", true, none, runtime.Change{Set: one}, runtime.ErrNotFound, 1},
+		{"without a version, a conflict", false, none, runtime.Change{Expect: two}, runtime.ErrConflict, 1},
+		{"without a version, too large", false, none, runtime.Change{Set: long, MaxSize: 5}, runtime.ErrTooLarge, 1},
 	}
 	ops := []struct {
 		name string
@@ -52,10 +67,29 @@ func TestConditionalWritesAreOneStatementUnlessRefused(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
+				var version int64
 				if !tt.missing {
 					if err := s.Create(ctx, runtime.TokenHash{1}, runtime.Record{Data: one, ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
 						t.Fatal(err)
 					}
+					rec, err := s.Load(ctx, runtime.TokenHash{1})
+					if err != nil {
+						t.Fatal(err)
+					}
+					version = rec.Version
+				}
+				switch tt.version {
+				case stale:
+					if !tt.missing {
+						if err := s.Update(ctx, runtime.TokenHash{1}, runtime.Change{ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+							t.Fatal(err)
+						}
+					}
+				case none:
+					version = 0
+				}
+				if tt.change.Version == 0 {
+					tt.change.Version = version
 				}
 				tt.change.ExpiresAt = time.Now().Add(time.Hour)
 				before := counter.Load()
@@ -71,42 +105,50 @@ func TestConditionalWritesAreOneStatementUnlessRefused(t *testing.T) {
 	}
 }
 
-func TestRefusedValuesAreInvalidValues(t *testing.T) {
+func TestUnstorableValuesAreInvalidValues(t *testing.T) {
 	t.Parallel()
 	s, _ := pgstoretest.New(t)
 	ctx := context.Background()
-	// The codes PostgreSQL 15 refuses these with: the list in refused.go.
+	// What PostgreSQL's jsonb refuses (TestCheckStorableAgreesWithPostgreSQL),
+	// which pgstore checks itself, since it stores data as bytea.
 	tests := []struct {
-		name     string
-		change   runtime.Change
-		wantCode string
+		name string
+		set  map[string]json.RawMessage
 	}{
-		{"NUL", runtime.Change{Set: map[string]json.RawMessage{"a": json.RawMessage(`"\u0000"`)}}, "22P05"},
-		{"lone high surrogate", runtime.Change{Set: map[string]json.RawMessage{"a": json.RawMessage(`"\ud800"`)}}, "22P02"},
-		{"lone low surrogate", runtime.Change{Set: map[string]json.RawMessage{"a": json.RawMessage(`"\udc00"`)}}, "22P02"},
-		{"not UTF-8", runtime.Change{Set: map[string]json.RawMessage{"a": json.RawMessage("\"\xff\"")}}, "22021"},
-		{"number out of range", runtime.Change{Set: map[string]json.RawMessage{"a": json.RawMessage(`1e1000000`)}}, "22003"},
-		{"NUL in a key to set", runtime.Change{Set: map[string]json.RawMessage{"a\x00": json.RawMessage(`1`)}}, "22P05"},
-		{"NUL in a key to delete", runtime.Change{Delete: []string{"a\x00"}}, "22021"},
-		{"NUL in an expected value", runtime.Change{Expect: map[string]json.RawMessage{"a": json.RawMessage(`"\u0000"`)}}, "22P05"},
+		{"NUL", map[string]json.RawMessage{"a": json.RawMessage(`"\u0000"`)}},
+		{"lone high surrogate", map[string]json.RawMessage{"a": json.RawMessage(`"\ud800"`)}},
+		{"lone low surrogate", map[string]json.RawMessage{"a": json.RawMessage(`"\udc00"`)}},
+		{"number out of range", map[string]json.RawMessage{"a": json.RawMessage(`1e1000000`)}},
+		{"NUL in a key", map[string]json.RawMessage{"a\x00": json.RawMessage(`1`)}},
 	}
+	stored := map[string]json.RawMessage{"kept": json.RawMessage(`1`)}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := runtime.TokenHash{byte(i)}
-			if err := s.Create(ctx, h, runtime.Record{ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+			if err := s.Create(ctx, runtime.TokenHash{byte(i), 1}, runtime.Record{Data: tt.set, ExpiresAt: time.Now().Add(time.Hour)}); !errors.Is(err, runtime.ErrInvalidValue) {
+				t.Errorf("Create: got error %v, want one wrapping ErrInvalidValue", err)
+			}
+			h := runtime.TokenHash{byte(i), 2}
+			if err := s.Create(ctx, h, runtime.Record{Data: stored, ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
 				t.Fatal(err)
 			}
-			tt.change.ExpiresAt = time.Now().Add(time.Hour)
-			err := s.Update(ctx, h, tt.change)
-			if !errors.Is(err, runtime.ErrInvalidValue) {
-				t.Errorf("Update: got error %v, want one wrapping ErrInvalidValue", err)
+			rec, err := s.Load(ctx, h)
+			if err != nil {
+				t.Fatal(err)
 			}
-			if !strings.HasPrefix(err.Error(), "pgstore: update session: ") {
-				t.Errorf("error %q lacks the prefix", err)
+			for _, version := range []int64{0, rec.Version} { // the merge, and the write at a version
+				data := maps.Clone(stored)
+				maps.Copy(data, tt.set)
+				c := runtime.Change{Set: tt.set, ExpiresAt: time.Now().Add(time.Hour), Version: version, Data: data}
+				err := s.Update(ctx, h, c)
+				if !errors.Is(err, runtime.ErrInvalidValue) {
+					t.Errorf("Update at version %d: got error %v, want one wrapping ErrInvalidValue", version, err)
+				}
+				if err != nil && !strings.HasPrefix(err.Error(), "pgstore: update session: ") {
+					t.Errorf("error %q lacks the prefix", err)
+				}
 			}
-			var pgErr *pgconn.PgError
-			if !errors.As(err, &pgErr) || pgErr.Code != tt.wantCode {
-				t.Errorf("Update: got error %v, want PostgreSQL's code %s", err, tt.wantCode)
+			if got, err := s.Load(ctx, h); err != nil || len(got.Data) != 1 || got.Version != rec.Version {
+				t.Errorf("after refused updates: %v, %v; want the session as created", got, err)
 			}
 		})
 	}
@@ -138,43 +180,10 @@ func TestCheckStorableAgreesWithPostgreSQL(t *testing.T) {
 	}
 }
 
-func TestConditionsAreSpelledAlike(t *testing.T) {
-	t.Parallel()
-	// UpdateSession, CycleSession and ChangeRefusal must decide alike;
-	// SQL has no way to share the text, so this test keeps it the same.
-	b, err := os.ReadFile("../../queries/sessions.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	queries := map[string]string{}
-	for _, q := range strings.Split(string(b), "-- name: ")[1:] {
-		name, _, _ := strings.Cut(q, " ")
-		queries[name] = q
-	}
-	conditions := []struct{ from, to string }{
-		{"(SELECT count(*) FROM unnest(", "expected.value) = 0"},
-		{"(sqlc.arg(max_size)::bigint <= 0 OR", ") AS entry (bytes, before, after)))"},
-	}
-	for _, c := range conditions {
-		update := queries["UpdateSession"]
-		start := strings.Index(update, c.from)
-		end := strings.Index(update[max(start, 0):], c.to)
-		if start < 0 || end < 0 {
-			t.Fatalf("UpdateSession has no condition from %q to %q", c.from, c.to)
-		}
-		cond := update[start : start+end+len(c.to)]
-		for _, name := range []string{"CycleSession", "ChangeRefusal"} {
-			if !strings.Contains(queries[name], cond) {
-				t.Errorf("%s does not spell UpdateSession's condition as it does:\n%s", name, cond)
-			}
-		}
-	}
-}
-
 func TestMemstoreComparesAsJSONB(t *testing.T) {
 	t.Parallel()
-	// memstore checks Expect in Go; it must agree with jsonb's equality,
-	// which this store's Expect uses.
+	// memstore and this store's merge check Expect in Go (internal/jsonb);
+	// they must agree with jsonb's equality, which Expect promises.
 	pool := pgtest.Pool(t)
 	mem := memstore.New()
 	ctx := context.Background()

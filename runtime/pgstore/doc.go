@@ -13,14 +13,29 @@
 // Sessions live in one table, sessiongen_sessions, in the connection's
 // search_path, so an application may give it a schema of its own by
 // setting search_path on the pool. A row holds the SHA-256 of the session
-// token, never the token, the session's data as a jsonb object, and its
-// expiry. Writes are per key, so concurrent requests that change different
-// keys of one session all keep their change. A write's conditions (a
-// Change's Expect and MaxSize) are checked in the UPDATE that writes, on
-// the row it writes; a second query runs only when a conditional write
-// wrote nothing, to tell a conflict or a session too large from one that
-// is gone.
+// token, never the token, the session's data as a JSON object in a bytea
+// column, its expiry, and a version that every write moves on.
 //
+// # Writes
+//
+// Writes are per key, so concurrent requests that change different keys
+// of one session all keep their change. A save by the middleware carries
+// the version it loaded (runtime.Change.Version): when the row is still
+// at that version, the save is one UPDATE that replaces the data whole,
+// which PostgreSQL copies without parsing it, as cheap as a blob store's
+// write. When another write got there first, the save merges its keys
+// into the row as it is now, checking the change's conditions (Expect and
+// MaxSize) on that data in Go: it reads the row and writes the merge at
+// the version it read, and after a few lost races it does so under the
+// row's lock, so a change always lands or is refused for its own reason.
+// A change without a version (a caller of the Store's methods) is always
+// such a merge.
+//
+// Since PostgreSQL no longer parses the data, pgstore checks each value
+// it is given, refusing what jsonb would refuse (runtime.CheckStorable),
+// so a row can always be read as jsonb: DeleteKey, and any SQL of the
+// application's, use convert_from(data, 'UTF8')::jsonb.
+
 // New and Migrate take a DBTX: usually the pool, but a pgx.Tx serves too,
 // so that a session is written, or the schema migrated, inside the
 // application's own transaction, and a single *pgx.Conn does. Neither of

@@ -1,71 +1,101 @@
 package pgstore
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
+	"unicode/utf8"
 
+	"github.com/sessiongen/sessiongen/internal/jsonb"
 	"github.com/sessiongen/sessiongen/runtime"
 )
 
-// encodeObject returns m as a JSON object, "{}" when m is empty. It fails
-// if a value is not valid JSON, so nothing but JSON reaches the database.
-func encodeObject(m map[string]json.RawMessage) ([]byte, error) {
-	if len(m) == 0 {
-		return []byte("{}"), nil
+// encodeData returns data as the JSON object that the data column holds,
+// which PostgreSQL stores as it is given: the values of check, the ones a
+// caller gives, must be valid JSON that jsonb would keep
+// (runtime.CheckStorable), and are checked here, since PostgreSQL no
+// longer parses them; the others were checked when they were stored.
+// Values are written as they are, without a copy through encoding/json.
+func encodeData(data, check map[string]json.RawMessage) ([]byte, error) {
+	n := 2
+	for k, v := range data {
+		n += len(k) + len(v) + 4
 	}
-	b, err := json.Marshal(m)
-	if err != nil {
-		return nil, fmt.Errorf("encode data: %w", err)
-	}
-	return b, nil
-}
-
-// change is a runtime.Change as the parameters of UpdateSession,
-// CycleSession and ChangeRefusal. Neither slice is ever nil: a NULL array
-// would make the whole data NULL, or a condition NULL.
-type change struct {
-	changed      []byte   // the keys to set, as a JSON object
-	deleted      []string // the keys to delete
-	expect       []byte   // the values Expect requires, as a JSON object
-	expectAbsent []string // the keys Expect requires to be absent
-	// maxSize is the Change's MaxSize, or 0 when it sets nothing:
-	// deleting keys cannot grow the data, and counting the data costs a
-	// pass over it.
-	maxSize int64
-}
-
-// encodeChange returns the parameters of c's conditional per-key write.
-// It fails if a value to set or to expect is not valid JSON.
-func encodeChange(c runtime.Change) (change, error) {
-	w := change{deleted: c.Delete, expectAbsent: []string{}}
-	if w.deleted == nil {
-		w.deleted = []string{}
-	}
-	if len(c.Set) > 0 {
-		w.maxSize = int64(c.MaxSize)
-	}
-	var err error
-	if w.changed, err = encodeObject(c.Set); err != nil {
-		return change{}, err
-	}
-	present := make(map[string]json.RawMessage, len(c.Expect))
-	for k, v := range c.Expect {
+	b := make([]byte, 0, n)
+	b = append(b, '{')
+	for k, v := range data {
 		if v == nil {
-			w.expectAbsent = append(w.expectAbsent, k)
-		} else {
-			present[k] = v
+			v = null // as encoding/json writes a nil json.RawMessage
+		}
+		if _, ok := check[k]; ok {
+			if err := storable(k, v); err != nil {
+				return nil, err
+			}
+		}
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		b = appendKey(b, k)
+		b = append(b, ':')
+		b = append(b, v...)
+	}
+	return append(b, '}'), nil
+}
+
+// null is the JSON null.
+var null = json.RawMessage("null")
+
+// storable reports why key and its value v cannot be stored, or nil.
+func storable(key string, v json.RawMessage) error {
+	if strings.IndexByte(key, 0) >= 0 {
+		return fmt.Errorf("encode data: key %q: %w: jsonb holds no U+0000", key, runtime.ErrInvalidValue)
+	}
+	if !json.Valid(v) {
+		return fmt.Errorf("encode data: value of %q is not valid JSON", key)
+	}
+	if err := runtime.CheckStorable(v); err != nil {
+		return fmt.Errorf("encode data: value of %q: %w", key, err)
+	}
+	return nil
+}
+
+// appendKey appends key to b as a JSON string. Keys that need no escape,
+// as the schema's keys do, are copied; others go through encoding/json.
+func appendKey(b []byte, key string) []byte {
+	for i := 0; i < len(key); i++ {
+		if c := key[i]; c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(key) // a string always encodes
+			return append(b, q...)
 		}
 	}
-	if w.expect, err = encodeObject(present); err != nil {
-		return change{}, fmt.Errorf("expect: %w", err)
-	}
-	return w, nil
+	b = append(b, '"')
+	b = append(b, key...)
+	return append(b, '"')
 }
 
-// conditional reports whether w can affect no row of a live session:
-// only then does the reason need asking.
-func (w change) conditional() bool {
-	return string(w.expect) != "{}" || len(w.expectAbsent) > 0 || w.maxSize > 0
+// merged applies c to data, the stored data of a session, in place: the
+// per-key write, if c.Expect holds on data (compared as jsonb compares,
+// as memstore does) and the result fits c.MaxSize or is no larger than
+// data was. Sizes count as Load returns the data (runtime.SizeOf).
+func merged(data map[string]json.RawMessage, c runtime.Change) error {
+	for k, want := range c.Expect {
+		got, ok := data[k]
+		if want == nil && ok || want != nil && (!ok || !bytes.Equal(got, want) && !jsonb.Equal(got, want)) {
+			return runtime.ErrConflict
+		}
+	}
+	before := runtime.SizeOf(data)
+	for _, k := range c.Delete {
+		delete(data, k)
+	}
+	for k, v := range c.Set {
+		data[k] = v
+	}
+	if after := runtime.SizeOf(data); c.MaxSize > 0 && len(c.Set) > 0 && after > c.MaxSize && after > before {
+		return fmt.Errorf("%w: the change would grow the data past %d bytes", runtime.ErrTooLarge, c.MaxSize)
+	}
+	return nil
 }
 
 // nonEmpty returns a pointer to s, or nil (SQL NULL) for "".

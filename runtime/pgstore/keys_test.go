@@ -20,7 +20,7 @@ func insertSessions(t *testing.T, pool *pgxpool.Pool, n int) {
 	_, err := pool.Exec(context.Background(), `
 		INSERT INTO sessiongen_sessions (token_hash, data, expires_at, updated_at)
 		SELECT sha256(convert_to(g::text, 'UTF8')),
-		       CASE WHEN g % 3 = 0 THEN '{"basket": [1, 2], "theme": "dark"}'::jsonb ELSE '{"theme": "dark"}'::jsonb END,
+		       CASE WHEN g % 3 = 0 THEN '{"basket":[1,2],"theme":"dark"}'::bytea ELSE '{"theme":"dark"}'::bytea END,
 		       CASE WHEN g % 5 = 0 THEN now() - interval '1 hour' ELSE now() + interval '1 hour' END,
 		       '2000-01-01T00:00:00Z'
 		FROM generate_series(1, $1) g`, n)
@@ -61,8 +61,8 @@ func TestDeleteKey(t *testing.T) {
 			}
 			var holding, themed, touched int
 			err = pool.QueryRow(ctx, `
-				SELECT count(*) FILTER (WHERE data ? 'basket'),
-				       count(*) FILTER (WHERE data = '{"theme": "dark"}'),
+				SELECT count(*) FILTER (WHERE convert_from(data, 'UTF8')::jsonb ? 'basket'),
+				       count(*) FILTER (WHERE convert_from(data, 'UTF8')::jsonb = '{"theme": "dark"}'),
 				       count(*) FILTER (WHERE updated_at > '2000-01-01T00:00:00Z')
 				FROM sessiongen_sessions`).Scan(&holding, &themed, &touched)
 			if err != nil {

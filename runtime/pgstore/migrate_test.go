@@ -35,7 +35,7 @@ func TestMigrateIsIdempotent(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	wantApplied(t, pool, 1)
+	wantApplied(t, pool, 1, 2)
 }
 
 func TestMigrateConcurrently(t *testing.T) {
@@ -58,7 +58,7 @@ func TestMigrateConcurrently(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	wantApplied(t, pool, 1)
+	wantApplied(t, pool, 1, 2)
 }
 
 func TestMigrateInTheSearchPath(t *testing.T) {

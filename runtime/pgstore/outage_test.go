@@ -302,7 +302,7 @@ func TestOutageUnderLoad(t *testing.T) {
 	for _, w := range workers {
 		h, _ := runtime.HashToken(w.token)
 		var data map[string]any
-		if err := conn.QueryRow(ctx, "SELECT data FROM sessiongen_sessions WHERE token_hash = $1", h[:]).Scan(&data); err != nil {
+		if err := conn.QueryRow(ctx, "SELECT convert_from(data, 'UTF8')::jsonb FROM sessiongen_sessions WHERE token_hash = $1", h[:]).Scan(&data); err != nil {
 			t.Errorf("worker %d: its session is gone: %v", w.id, err)
 			continue
 		}

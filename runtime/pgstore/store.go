@@ -1,6 +1,7 @@
 package pgstore
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -20,9 +21,14 @@ var errLiveSession = errors.New("a live session already has this token hash")
 
 // Store is a runtime.Store in PostgreSQL. Its methods are safe for
 // concurrent use when its DBTX is a *pgxpool.Pool; each is one SQL
-// statement.
+// statement, but for the merge that Update and Cycle fall back to.
 type Store struct {
-	q *db.Queries
+	conn DBTX
+	q    *db.Queries
+	// optimisticMerges is how many times a merge reads the row and
+	// writes the merged data at the version it read before it locks the
+	// row instead: defaultOptimisticMerges but in tests.
+	optimisticMerges int
 }
 
 var (
@@ -58,14 +64,17 @@ var (
 // connections it borrows. conn stays the caller's to close, commit or
 // roll back.
 func New(conn DBTX) *Store {
-	return &Store{q: db.New(conn)}
+	return &Store{conn: conn, q: db.New(conn), optimisticMerges: defaultOptimisticMerges}
 }
 
 // Load returns the live session stored under h, or runtime.ErrNotFound if
-// there is none or it has expired.
+// there is none or it has expired. It leaves the record's CreatedAt and
+// UpdatedAt zero: FindSession returns them.
 func (s *Store) Load(ctx context.Context, h runtime.TokenHash) (runtime.Record, error) {
 	row, err := s.q.LoadSession(ctx, h[:])
-	return record("load session", err, row.Data, row.ExpiresAt, row.UserID, row.UserAgent, row.CreatedAt, row.UpdatedAt)
+	rec, err := record("load session", err, row.Data, row.ExpiresAt, row.UserID, row.UserAgent, time.Time{}, time.Time{})
+	rec.Version = row.Version
+	return rec, err
 }
 
 // record returns the Record of a row that the operation op read, with err,
@@ -98,7 +107,7 @@ func record(op string, err error, data []byte, expiresAt time.Time, userID *stri
 // be valid JSON; one that PostgreSQL refuses fails Create with an error
 // wrapping runtime.ErrInvalidValue.
 func (s *Store) Create(ctx context.Context, h runtime.TokenHash, rec runtime.Record) error {
-	enc, err := encodeObject(rec.Data)
+	enc, err := encodeData(rec.Data, rec.Data)
 	if err != nil {
 		return fmt.Errorf("pgstore: create session: %w", err)
 	}
@@ -106,7 +115,7 @@ func (s *Store) Create(ctx context.Context, h runtime.TokenHash, rec runtime.Rec
 		TokenHash: h[:], Data: enc, ExpiresAt: rec.ExpiresAt, UserID: nonEmpty(rec.UserID), UserAgent: rec.UserAgent,
 	})
 	if err != nil {
-		return fmt.Errorf("pgstore: create session: %w", refusedValue(err))
+		return fmt.Errorf("pgstore: create session: %w", err)
 	}
 	if n == 0 {
 		return fmt.Errorf("pgstore: create session: %w", errLiveSession)
@@ -114,81 +123,138 @@ func (s *Store) Create(ctx context.Context, h runtime.TokenHash, rec runtime.Rec
 	return nil
 }
 
-// Update applies c to the live session under h, in one statement: the
-// stored data becomes (data - c.Delete) || c.Set, if c.Expect and
-// c.MaxSize hold, checked in that statement. It returns
+// Update applies c to the live session under h: the stored data becomes
+// (data - c.Delete) || c.Set, if c.Expect and c.MaxSize hold. It returns
 // runtime.ErrNotFound, writing nothing, when there is no live session
 // under h, and an error wrapping runtime.ErrConflict or
 // runtime.ErrTooLarge, writing nothing, when c.Expect or c.MaxSize does
-// not hold; telling them apart takes a second query, only then.
+// not hold.
+//
+// A change made against the version Load returned (c.Version), whose data
+// fits c.MaxSize, is one statement that writes c.Data whole if the row is
+// still at that version, as a save by the middleware is. Otherwise, or
+// when the row has been written since, Update merges c into the row as it
+// is now: it reads the row and writes the merged data at the version it
+// read, two more statements, and when concurrent writes beat it to the
+// row a few times, it does the same under the row's lock, in a
+// transaction of its own (a savepoint in a pgx.Tx).
 func (s *Store) Update(ctx context.Context, h runtime.TokenHash, c runtime.Change) error {
-	return s.write(ctx, "update session", h, c, func(w change) (int64, error) {
-		return s.q.UpdateSession(ctx, db.UpdateSessionParams{
-			Deleted: w.deleted, Changed: w.changed, ExpiresAt: c.ExpiresAt, TokenHash: h[:],
-			SetUser: c.UserID != nil, UserID: nonEmpty(deref(c.UserID)), UserAgent: nonEmpty(c.UserAgent),
-			ExpectAbsent: w.expectAbsent, Expect: w.expect, MaxSize: w.maxSize,
+	return s.save(ctx, "update session", h, c, func(q *db.Queries, data []byte, version int64, u meta) (int64, error) {
+		return q.ReplaceSession(ctx, db.ReplaceSessionParams{
+			Data: data, ExpiresAt: c.ExpiresAt, SetUser: u.set, UserID: u.id, UserAgent: u.agent,
+			TokenHash: h[:], Version: version,
 		})
 	})
 }
 
 // Cycle moves the live session under from to to, applying c as Update
-// does, in one statement. It returns runtime.ErrNotFound,
-// runtime.ErrConflict or runtime.ErrTooLarge as Update does, writing
-// nothing, and an error when any row already holds to.
+// does, in one statement, or as a merge as Update does. It returns
+// runtime.ErrNotFound, runtime.ErrConflict or runtime.ErrTooLarge as
+// Update does, writing nothing, and an error when any row already holds
+// to.
 func (s *Store) Cycle(ctx context.Context, from, to runtime.TokenHash, c runtime.Change) error {
-	return s.write(ctx, "cycle session", from, c, func(w change) (int64, error) {
-		return s.q.CycleSession(ctx, db.CycleSessionParams{
-			NewTokenHash: to[:], Deleted: w.deleted, Changed: w.changed, ExpiresAt: c.ExpiresAt, OldTokenHash: from[:],
-			SetUser: c.UserID != nil, UserID: nonEmpty(deref(c.UserID)), UserAgent: nonEmpty(c.UserAgent),
-			ExpectAbsent: w.expectAbsent, Expect: w.expect, MaxSize: w.maxSize,
+	return s.save(ctx, "cycle session", from, c, func(q *db.Queries, data []byte, version int64, u meta) (int64, error) {
+		return q.ReplaceCycleSession(ctx, db.ReplaceCycleSessionParams{
+			NewTokenHash: to[:], Data: data, ExpiresAt: c.ExpiresAt, SetUser: u.set, UserID: u.id, UserAgent: u.agent,
+			OldTokenHash: from[:], Version: version,
 		})
 	})
 }
 
-// write encodes c and runs exec, the one statement of the operation op
-// that writes it to the session under h and returns how many rows it
-// wrote; when it wrote none, it returns why (see refusal).
-func (s *Store) write(ctx context.Context, op string, h runtime.TokenHash, c runtime.Change, exec func(w change) (int64, error)) error {
-	w, err := encodeChange(c)
-	if err != nil {
+// meta is a Change's metadata as the statements' parameters.
+type meta struct {
+	set   bool    // bind the session to id
+	id    *string // the user, nil to unbind
+	agent *string // the new user agent, nil to keep it
+}
+
+// replacer writes data whole to the session at version, with q, and
+// returns how many rows it wrote: 0 when the session is gone or at
+// another version.
+type replacer func(q *db.Queries, data []byte, version int64, u meta) (int64, error)
+
+// save writes c to the session under h by the operation op: with replace,
+// at c.Version, when c says which version it was made against and its
+// data fits; else, or when the row has moved on, as a merge.
+func (s *Store) save(ctx context.Context, op string, h runtime.TokenHash, c runtime.Change, replace replacer) error {
+	u := meta{set: c.UserID != nil, id: nonEmpty(deref(c.UserID)), agent: nonEmpty(c.UserAgent)}
+	if c.Version != 0 && (c.MaxSize <= 0 || runtime.SizeOf(c.Data) <= c.MaxSize) {
+		data, err := encodeData(c.Data, c.Set)
+		if err != nil {
+			return fmt.Errorf("pgstore: %s: %w", op, err)
+		}
+		n, err := replace(s.q, data, c.Version, u)
+		if err != nil {
+			return fmt.Errorf("pgstore: %s: %w", op, err)
+		}
+		if n > 0 {
+			return nil
+		}
+	}
+	if err := s.merge(ctx, h, c, u, replace); err != nil {
 		return fmt.Errorf("pgstore: %s: %w", op, err)
-	}
-	n, err := exec(w)
-	if err != nil {
-		return fmt.Errorf("pgstore: %s: %w", op, refusedValue(err))
-	}
-	if n == 0 {
-		return s.refusal(ctx, op, h, w)
 	}
 	return nil
 }
 
-// refusal returns why the conditional write w to the session under h,
-// by the operation op, affected no row: runtime.ErrNotFound when there is
-// no live session under h, else an error wrapping runtime.ErrConflict or
-// runtime.ErrTooLarge. A write without conditions affects no row only
-// when there is no live session, and costs no query here.
-func (s *Store) refusal(ctx context.Context, op string, h runtime.TokenHash, w change) error {
-	if !w.conditional() {
+// defaultOptimisticMerges is how many times a merge tries without a lock.
+const defaultOptimisticMerges = 3
+
+// merge applies c to the session under h as it is now: it reads the row,
+// checks c.Expect and c.MaxSize on its data, and writes the merged data
+// with replace at the version it read, again if a concurrent write got
+// there first, a few times; then it holds the row lock from the read to
+// the write, so that a session written without pause still takes c.
+func (s *Store) merge(ctx context.Context, h runtime.TokenHash, c runtime.Change, u meta, replace replacer) error {
+	for range s.optimisticMerges {
+		row, err := s.q.LoadSession(ctx, h[:])
+		if err != nil {
+			return notFound(err)
+		}
+		if n, err := mergeInto(s.q, row.Data, row.Version, c, u, replace); err != nil || n > 0 {
+			return err
+		}
+	}
+	tx, err := s.conn.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // after Commit, a no-op
+	q := s.q.WithTx(tx)
+	row, err := q.LockSession(ctx, h[:])
+	if err != nil {
+		return notFound(err)
+	}
+	if n, err := mergeInto(q, row.Data, row.Version, c, u, replace); err != nil || n == 0 {
+		return cmp.Or(err, runtime.ErrNotFound) // n is 1: the row is locked
+	}
+	return tx.Commit(ctx)
+}
+
+// mergeInto writes c merged into data, the stored data at version, with
+// replace on q, and returns how many rows it wrote.
+func mergeInto(q *db.Queries, data []byte, version int64, c runtime.Change, u meta, replace replacer) (int64, error) {
+	d, err := decodeObject(data)
+	if err != nil {
+		return 0, fmt.Errorf("decode data: %w", err)
+	}
+	if err := merged(d, c); err != nil {
+		return 0, err
+	}
+	enc, err := encodeData(d, c.Set)
+	if err != nil {
+		return 0, err
+	}
+	return replace(q, enc, version, u)
+}
+
+// notFound returns runtime.ErrNotFound for a read that found no row, and
+// any other error as it is.
+func notFound(err error) error {
+	if errors.Is(err, pgx.ErrNoRows) {
 		return runtime.ErrNotFound
 	}
-	r, err := s.q.ChangeRefusal(ctx, db.ChangeRefusalParams{
-		ExpectAbsent: w.expectAbsent, Expect: w.expect, MaxSize: w.maxSize,
-		Deleted: w.deleted, Changed: w.changed, TokenHash: h[:],
-	})
-	switch {
-	case errors.Is(err, pgx.ErrNoRows):
-		return runtime.ErrNotFound
-	case err != nil:
-		return fmt.Errorf("pgstore: %s: %w", op, err)
-	case r.Expected && !r.Fits:
-		return fmt.Errorf("pgstore: %s: %w: the change would grow the data past %d bytes", op, runtime.ErrTooLarge, w.maxSize)
-	default:
-		// Expect failed, or both conditions hold now: a concurrent
-		// write changed the session between the two statements, and the
-		// middleware's retry will see how it stands.
-		return fmt.Errorf("pgstore: %s: %w", op, runtime.ErrConflict)
-	}
+	return err
 }
 
 // Delete removes the session under h, live or expired. Deleting a missing

@@ -131,7 +131,7 @@ func TestMigrateInATransaction(t *testing.T) {
 			t.Errorf("committed %v: table outside after the transaction = %v", commit, got)
 		}
 	}
-	wantApplied(t, pool, 1)
+	wantApplied(t, pool, 1, 2)
 	if _, err := pgstore.New(pool).Load(ctx, runtime.TokenHash{4}); err != nil {
 		t.Errorf("the session written after Migrate in the committed transaction: %v", err)
 	}

@@ -72,13 +72,13 @@ func randomLive(r *rand.Rand, rows, expiredPct int64) int64 {
 	}
 }
 
-// generate inserts sessions [from, to]: about 300 bytes of jsonb for most,
+// generate inserts sessions [from, to]: about 300 bytes of JSON for most,
 // 2 KB for one in twenty; two in five bound to a user; expiries spread over
 // the two weeks before now (expired) or after it (live).
 const generate = `
 INSERT INTO sessiongen_sessions (token_hash, data, created_at, updated_at, expires_at, user_id, user_agent)
 SELECT sha256(int8send(g)),
-       jsonb_build_object(
+       convert_to((jsonb_build_object(
            'csrf_token', md5(g::text),
            'theme', CASE WHEN g % 3 = 0 THEN 'dark' ELSE 'light' END,
            'cart_items', (SELECT coalesce(jsonb_agg(g % 1000 + i), '[]') FROM generate_series(1, (g % 6)::int) i),
@@ -87,7 +87,7 @@ SELECT sha256(int8send(g)),
        || CASE WHEN g % 5 < 2 THEN jsonb_build_object('user_id', g % 200000) ELSE '{}' END
        || CASE WHEN g % 20 = 0 THEN jsonb_build_object('recently_viewed',
               (SELECT jsonb_agg(jsonb_build_object('id', g + i, 'slug', 'product-' || (g + i)))
-               FROM generate_series(1, 60) i)) ELSE '{}' END,
+               FROM generate_series(1, 60) i)) ELSE '{}' END)::text, 'UTF8'),
        e - interval '14 days', e - interval '14 days' + (g % 7) * interval '1 day', e,
        CASE WHEN g % 5 < 2 THEN 'user-' || (g % 200000) END,
        'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36'

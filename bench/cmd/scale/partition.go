@@ -20,12 +20,13 @@ func buildPartitioned(ctx context.Context, pool *pgxpool.Pool, rows int64) error
 		"CREATE SCHEMA part",
 		`CREATE TABLE part.sessiongen_sessions (
     token_hash bytea       NOT NULL CHECK (octet_length(token_hash) = 32),
-    data       jsonb       NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(data) = 'object'),
+    data       bytea       NOT NULL DEFAULT '{}',
     created_at timestamptz NOT NULL DEFAULT now(),
     updated_at timestamptz NOT NULL DEFAULT now(),
     expires_at timestamptz NOT NULL,
     user_id    text,
     user_agent text        NOT NULL DEFAULT '',
+    version    bigint      NOT NULL DEFAULT 1,
     PRIMARY KEY (token_hash, expires_at)
 ) PARTITION BY RANGE (expires_at)`,
 		"CREATE INDEX ON part.sessiongen_sessions (user_id) WHERE user_id IS NOT NULL",

@@ -18,9 +18,10 @@ WITH scanned AS (
     LIMIT $2
 ), changed AS (
     UPDATE sessiongen_sessions AS s
-    SET data = s.data - $3::text
+    SET data = convert_to((convert_from(s.data, 'UTF8')::jsonb - $3::text)::text, 'UTF8'),
+        version = s.version + 1
     FROM scanned
-    WHERE s.token_hash = scanned.token_hash AND s.data ? $3::text
+    WHERE s.token_hash = scanned.token_hash AND convert_from(s.data, 'UTF8')::jsonb ? $3::text
     RETURNING s.token_hash
 )
 SELECT

@@ -21,4 +21,5 @@ type SessiongenSession struct {
 	ExpiresAt time.Time
 	UserID    *string
 	UserAgent string
+	Version   int64
 }

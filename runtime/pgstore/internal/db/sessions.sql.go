@@ -10,57 +10,6 @@ import (
 	"time"
 )
 
-const changeRefusal = `-- name: ChangeRefusal :one
-SELECT
-    ((SELECT count(*) FROM unnest($1::text[]) AS absent (key)
-        WHERE data ? absent.key) = 0
-    AND (SELECT count(*) FROM jsonb_each($2::jsonb) AS expected
-        WHERE data -> expected.key IS DISTINCT FROM expected.value) = 0)::boolean AS expected,
-    ($3::bigint <= 0 OR (
-        SELECT coalesce(sum(bytes) FILTER (WHERE after), 0) <= greatest($3::bigint, sum(bytes) FILTER (WHERE before))
-        FROM (
-            SELECT octet_length(key) + octet_length(value::text), true, NOT (key = ANY($4::text[]) OR $5::jsonb ? key)
-            FROM jsonb_each(data)
-            UNION ALL
-            SELECT octet_length(key) + octet_length(value::text), false, true
-            FROM jsonb_each($5::jsonb)
-        ) AS entry (bytes, before, after)))::boolean AS fits
-FROM sessiongen_sessions
-WHERE token_hash = $6 AND expires_at > now()
-`
-
-type ChangeRefusalParams struct {
-	ExpectAbsent []string
-	Expect       []byte
-	MaxSize      int64
-	Deleted      []string
-	Changed      []byte
-	TokenHash    []byte
-}
-
-type ChangeRefusalRow struct {
-	Expected bool
-	Fits     bool
-}
-
-// ChangeRefusal tells why UpdateSession or CycleSession wrote nothing,
-// with the same parameters: no row when the session is missing or
-// expired, else whether each condition holds now. It runs only after such
-// a failure, so the common path stays one statement.
-func (q *Queries) ChangeRefusal(ctx context.Context, arg ChangeRefusalParams) (ChangeRefusalRow, error) {
-	row := q.db.QueryRow(ctx, changeRefusal,
-		arg.ExpectAbsent,
-		arg.Expect,
-		arg.MaxSize,
-		arg.Deleted,
-		arg.Changed,
-		arg.TokenHash,
-	)
-	var i ChangeRefusalRow
-	err := row.Scan(&i.Expected, &i.Fits)
-	return i, err
-}
-
 const createSession = `-- name: CreateSession :execrows
 INSERT INTO sessiongen_sessions AS s (token_hash, data, expires_at, user_id, user_agent)
 VALUES ($1, $2, $3, $4, $5)
@@ -70,7 +19,8 @@ SET data = excluded.data,
     user_id = excluded.user_id,
     user_agent = excluded.user_agent,
     created_at = now(),
-    updated_at = now()
+    updated_at = now(),
+    version = s.version + 1
 WHERE s.expires_at <= now()
 `
 
@@ -92,68 +42,6 @@ func (q *Queries) CreateSession(ctx context.Context, arg CreateSessionParams) (i
 		arg.ExpiresAt,
 		arg.UserID,
 		arg.UserAgent,
-	)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
-}
-
-const cycleSession = `-- name: CycleSession :execrows
-UPDATE sessiongen_sessions
-SET token_hash = $1,
-    data = (data - $2::text[]) || $3::jsonb,
-    expires_at = $4,
-    user_id = CASE WHEN $5::boolean THEN $6 ELSE user_id END,
-    user_agent = coalesce($7, user_agent),
-    updated_at = now()
-WHERE token_hash = $8 AND expires_at > now()
-    AND (SELECT count(*) FROM unnest($9::text[]) AS absent (key)
-        WHERE data ? absent.key) = 0
-    AND (SELECT count(*) FROM jsonb_each($10::jsonb) AS expected
-        WHERE data -> expected.key IS DISTINCT FROM expected.value) = 0
-    AND ($11::bigint <= 0 OR (
-        SELECT coalesce(sum(bytes) FILTER (WHERE after), 0) <= greatest($11::bigint, sum(bytes) FILTER (WHERE before))
-        FROM (
-            SELECT octet_length(key) + octet_length(value::text), true, NOT (key = ANY($2::text[]) OR $3::jsonb ? key)
-            FROM jsonb_each(data)
-            UNION ALL
-            SELECT octet_length(key) + octet_length(value::text), false, true
-            FROM jsonb_each($3::jsonb)
-        ) AS entry (bytes, before, after)))
-`
-
-type CycleSessionParams struct {
-	NewTokenHash []byte
-	Deleted      []string
-	Changed      []byte
-	ExpiresAt    time.Time
-	SetUser      bool
-	UserID       *string
-	UserAgent    *string
-	OldTokenHash []byte
-	ExpectAbsent []string
-	Expect       []byte
-	MaxSize      int64
-}
-
-// CycleSession moves a live session to a new hash, with the same per-key
-// write and the same conditions as UpdateSession, in one statement. It
-// affects no row when the session under old_token_hash is missing or
-// expired, or when the conditions do not hold.
-func (q *Queries) CycleSession(ctx context.Context, arg CycleSessionParams) (int64, error) {
-	result, err := q.db.Exec(ctx, cycleSession,
-		arg.NewTokenHash,
-		arg.Deleted,
-		arg.Changed,
-		arg.ExpiresAt,
-		arg.SetUser,
-		arg.UserID,
-		arg.UserAgent,
-		arg.OldTokenHash,
-		arg.ExpectAbsent,
-		arg.Expect,
-		arg.MaxSize,
 	)
 	if err != nil {
 		return 0, err
@@ -230,7 +118,7 @@ func (q *Queries) DeleteUserSessions(ctx context.Context, arg DeleteUserSessions
 }
 
 const loadSession = `-- name: LoadSession :one
-SELECT data, expires_at, user_id, user_agent, created_at, updated_at
+SELECT data, expires_at, user_id, user_agent, version
 FROM sessiongen_sessions
 WHERE token_hash = $1 AND expires_at > now()
 `
@@ -240,13 +128,13 @@ type LoadSessionRow struct {
 	ExpiresAt time.Time
 	UserID    *string
 	UserAgent string
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	Version   int64
 }
 
-// LoadSession returns a live session. Like every query here, it addresses
-// a session by the SHA-256 of its token, and treats an expired row as
-// absent.
+// LoadSession returns a live session: what the middleware needs of it, so
+// not created_at and updated_at, which cost a request their decoding.
+// Like every query here, it addresses a session by the SHA-256 of its
+// token, and treats an expired row as absent.
 func (q *Queries) LoadSession(ctx context.Context, tokenHash []byte) (LoadSessionRow, error) {
 	row := q.db.QueryRow(ctx, loadSession, tokenHash)
 	var i LoadSessionRow
@@ -255,85 +143,114 @@ func (q *Queries) LoadSession(ctx context.Context, tokenHash []byte) (LoadSessio
 		&i.ExpiresAt,
 		&i.UserID,
 		&i.UserAgent,
-		&i.CreatedAt,
-		&i.UpdatedAt,
+		&i.Version,
 	)
 	return i, err
 }
 
-const updateSession = `-- name: UpdateSession :execrows
+const lockSession = `-- name: LockSession :one
+SELECT data, version
+FROM sessiongen_sessions
+WHERE token_hash = $1 AND expires_at > now()
+FOR UPDATE
+`
+
+type LockSessionRow struct {
+	Data    []byte
+	Version int64
+}
+
+// LockSession returns a live session's data and version, and locks its
+// row until the transaction ends: the read of pgstore's per-key merge,
+// which a save falls back to when the row is no longer at the version it
+// loaded, and which a change made without a version always is. Under READ
+// COMMITTED, a row written concurrently is read as that write left it.
+func (q *Queries) LockSession(ctx context.Context, tokenHash []byte) (LockSessionRow, error) {
+	row := q.db.QueryRow(ctx, lockSession, tokenHash)
+	var i LockSessionRow
+	err := row.Scan(&i.Data, &i.Version)
+	return i, err
+}
+
+const replaceCycleSession = `-- name: ReplaceCycleSession :execrows
 UPDATE sessiongen_sessions
-SET data = (data - $1::text[]) || $2::jsonb,
+SET token_hash = $1,
+    data = $2,
+    version = version + 1,
     expires_at = $3,
     user_id = CASE WHEN $4::boolean THEN $5 ELSE user_id END,
     user_agent = coalesce($6, user_agent),
     updated_at = now()
-WHERE token_hash = $7 AND expires_at > now()
-    AND (SELECT count(*) FROM unnest($8::text[]) AS absent (key)
-        WHERE data ? absent.key) = 0
-    AND (SELECT count(*) FROM jsonb_each($9::jsonb) AS expected
-        WHERE data -> expected.key IS DISTINCT FROM expected.value) = 0
-    AND ($10::bigint <= 0 OR (
-        SELECT coalesce(sum(bytes) FILTER (WHERE after), 0) <= greatest($10::bigint, sum(bytes) FILTER (WHERE before))
-        FROM (
-            SELECT octet_length(key) + octet_length(value::text), true, NOT (key = ANY($1::text[]) OR $2::jsonb ? key)
-            FROM jsonb_each(data)
-            UNION ALL
-            SELECT octet_length(key) + octet_length(value::text), false, true
-            FROM jsonb_each($2::jsonb)
-        ) AS entry (bytes, before, after)))
+WHERE token_hash = $7 AND version = $8 AND expires_at > now()
 `
 
-type UpdateSessionParams struct {
-	Deleted      []string
-	Changed      []byte
+type ReplaceCycleSessionParams struct {
+	NewTokenHash []byte
+	Data         []byte
 	ExpiresAt    time.Time
 	SetUser      bool
 	UserID       *string
 	UserAgent    *string
-	TokenHash    []byte
-	ExpectAbsent []string
-	Expect       []byte
-	MaxSize      int64
+	OldTokenHash []byte
+	Version      int64
 }
 
-// UpdateSession is a per-key write: keys named in deleted go, keys in
-// changed are set, and every other key stays as it is. It affects no row
-// when the session is missing or expired, or when its two conditions do
-// not hold (ChangeRefusal tells which). The user binding changes only
-// when set_user is true, and the user agent only when one is given.
-//
-// The conditions: no key of expect_absent may be present, and each key of
-// the object expect must hold its value, compared as jsonb; and, when
-// max_size is positive, the data after the write must fit in max_size or
-// be no larger than before. Sizes count as Load returns the data: each
-// key's bytes plus its value's jsonb text. Before counts every stored
-// entry; after, those that neither deleted nor changed replaces, and every
-// entry of changed; so the stored data is read once, and the new data is
-// not built twice.
-//
-// The conditions sit in the WHERE clause, on the row being written, so
-// that under READ COMMITTED a concurrent write to the row makes PostgreSQL
-// check them again on its newest version: reading the row first, in a
-// query or a subquery, would check a version the write may not apply to.
-// Each is a scalar subquery over the row's data, which PostgreSQL runs
-// again on that newest version; a NOT EXISTS would become an anti join,
-// which it does not run again, and concurrent compare-and-sets would lose
-// updates. Each entry's bytes are computed in its own branch of the UNION:
-// from a LATERAL subquery, PostgreSQL would compute them once per sum.
-// CycleSession and ChangeRefusal spell the conditions the same way.
-func (q *Queries) UpdateSession(ctx context.Context, arg UpdateSessionParams) (int64, error) {
-	result, err := q.db.Exec(ctx, updateSession,
-		arg.Deleted,
-		arg.Changed,
+// ReplaceCycleSession is ReplaceSession that also moves the session to a
+// new hash, failing when any row holds it.
+func (q *Queries) ReplaceCycleSession(ctx context.Context, arg ReplaceCycleSessionParams) (int64, error) {
+	result, err := q.db.Exec(ctx, replaceCycleSession,
+		arg.NewTokenHash,
+		arg.Data,
+		arg.ExpiresAt,
+		arg.SetUser,
+		arg.UserID,
+		arg.UserAgent,
+		arg.OldTokenHash,
+		arg.Version,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const replaceSession = `-- name: ReplaceSession :execrows
+UPDATE sessiongen_sessions
+SET data = $1,
+    version = version + 1,
+    expires_at = $2,
+    user_id = CASE WHEN $3::boolean THEN $4 ELSE user_id END,
+    user_agent = coalesce($5, user_agent),
+    updated_at = now()
+WHERE token_hash = $6 AND version = $7 AND expires_at > now()
+`
+
+type ReplaceSessionParams struct {
+	Data      []byte
+	ExpiresAt time.Time
+	SetUser   bool
+	UserID    *string
+	UserAgent *string
+	TokenHash []byte
+	Version   int64
+}
+
+// ReplaceSession writes a live session's data whole, if its version is
+// still the one the caller loaded: the cheap path of a save, whose data
+// PostgreSQL only copies. It affects no row when the session is missing,
+// expired, or written since (by anyone: a concurrent request, dropkey);
+// the caller then makes the change as a per-key merge (LockSession), which
+// tells those apart. The user binding changes only when set_user is true, and the
+// user agent only when one is given.
+func (q *Queries) ReplaceSession(ctx context.Context, arg ReplaceSessionParams) (int64, error) {
+	result, err := q.db.Exec(ctx, replaceSession,
+		arg.Data,
 		arg.ExpiresAt,
 		arg.SetUser,
 		arg.UserID,
 		arg.UserAgent,
 		arg.TokenHash,
-		arg.ExpectAbsent,
-		arg.Expect,
-		arg.MaxSize,
+		arg.Version,
 	)
 	if err != nil {
 		return 0, err
