@@ -6,7 +6,9 @@ replace github.com/sessiongen/sessiongen => ../
 
 require (
 	github.com/alexedwards/scs/pgxstore v0.0.0-20251002162104-209de6e426de
+	github.com/alexedwards/scs/redisstore v0.0.0-20251002162104-209de6e426de
 	github.com/alexedwards/scs/v2 v2.9.0
+	github.com/gomodule/redigo v1.9.3
 	github.com/gorilla/sessions v1.4.0
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/redis/go-redis/v9 v9.22.0
@@ -31,6 +33,7 @@ require (
 	github.com/jinzhu/inflection v1.0.0 // indirect
 	github.com/jinzhu/now v1.1.5 // indirect
 	github.com/sessiongen/sessiongen/runtime/cachestore v0.0.0
+	github.com/sessiongen/sessiongen/runtime/redisstore v0.0.0
 	go.uber.org/atomic v1.11.0 // indirect
 	golang.org/x/sync v0.22.0 // indirect
 	golang.org/x/sys v0.47.0 // indirect
@@ -41,3 +44,5 @@ require (
 tool github.com/sessiongen/sessiongen/cmd/sessiongen
 
 replace github.com/sessiongen/sessiongen/runtime/cachestore => ../runtime/cachestore
+
+replace github.com/sessiongen/sessiongen/runtime/redisstore => ../runtime/redisstore

@@ -11,10 +11,13 @@
 //
 //	go run ./example                      # in-memory sessions, on :8080
 //	go run ./example -addr 127.0.0.1:9000
+//	go run ./example -sessions /tmp/shop-sessions              # files
 //	DATABASE_URL=postgres://localhost/shop go run ./example   # PostgreSQL
 //
-// With DATABASE_URL set it keeps sessions in PostgreSQL, creating or
-// upgrading the session table on start.
+// With -sessions it keeps sessions in files, one per session, in the
+// directory it names (which must exist), so that they outlast a restart
+// with no database. With DATABASE_URL set it keeps them in PostgreSQL,
+// creating or upgrading the session table on start.
 package main
 
 import (
@@ -34,6 +37,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/sessiongen/sessiongen/runtime"
+	"github.com/sessiongen/sessiongen/runtime/filestore"
 	"github.com/sessiongen/sessiongen/runtime/janitor"
 	"github.com/sessiongen/sessiongen/runtime/memstore"
 	"github.com/sessiongen/sessiongen/runtime/pgstore"
@@ -52,12 +56,18 @@ func run(ctx context.Context, args []string, databaseURL string, stdout, stderr 
 	addr := fs.String("addr", ":8080", "address to listen on")
 	secure := fs.Bool("cookie-secure", true, "mark the session cookie Secure; browsers treat http://localhost as secure, "+
 		"so turn it off only to serve plain HTTP on another address")
+	sessions := fs.String("sessions", "", "keep sessions in files in `directory`, which must exist, so that they outlast a restart "+
+		"(default: in memory, or in PostgreSQL when DATABASE_URL is set)")
 	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *sessions != "" && databaseURL != "" {
+		fmt.Fprintln(stderr, "example: -sessions and DATABASE_URL both say where to keep sessions: give one of them")
 		return 2
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 
-	store, name, closeStore, err := openStore(ctx, databaseURL)
+	store, name, closeStore, err := openStore(ctx, databaseURL, *sessions)
 	if err != nil {
 		fmt.Fprintln(stderr, "example:", err)
 		return 1
@@ -106,9 +116,17 @@ func run(ctx context.Context, args []string, databaseURL string, stdout, stderr 
 	return 0
 }
 
-// openStore returns the store to keep sessions in: PostgreSQL when
-// databaseURL is set (migrated on start), memory otherwise.
-func openStore(ctx context.Context, databaseURL string) (runtime.AdminStore, string, func(), error) {
+// openStore returns the store to keep sessions in: files in the
+// directory sessionsDir when it is set, PostgreSQL when databaseURL is
+// (migrated on start), memory otherwise.
+func openStore(ctx context.Context, databaseURL, sessionsDir string) (runtime.AdminStore, string, func(), error) {
+	if sessionsDir != "" {
+		store, err := filestore.New(sessionsDir)
+		if err != nil {
+			return nil, "", nil, err
+		}
+		return store, "files under " + store.Dir(), func() {}, nil
+	}
 	if databaseURL == "" {
 		return memstore.New(), "memory", func() {}, nil
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/sessiongen/sessiongen/internal/pgtest"
 	"github.com/sessiongen/sessiongen/internal/webclient"
 	"github.com/sessiongen/sessiongen/runtime"
+	"github.com/sessiongen/sessiongen/runtime/filestore"
 	"github.com/sessiongen/sessiongen/runtime/memstore"
 )
 
@@ -35,7 +36,7 @@ type browser struct {
 
 // forEachStore runs f against the shop over each store.
 func forEachStore(t *testing.T, f func(t *testing.T, b *browser)) {
-	for _, kind := range []string{"memstore", "pgstore"} {
+	for _, kind := range []string{"memstore", "pgstore", "filestore"} {
 		t.Run(kind, func(t *testing.T) {
 			t.Parallel()
 			f(t, newBrowser(t, newStore(t, kind)))
@@ -46,8 +47,15 @@ func forEachStore(t *testing.T, f func(t *testing.T, b *browser)) {
 // newStore returns an empty store of the given kind.
 func newStore(t *testing.T, kind string) runtime.AdminStore {
 	t.Helper()
-	if kind == "memstore" {
+	switch kind {
+	case "memstore":
 		return memstore.New()
+	case "filestore":
+		s, err := filestore.New(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
 	}
 	s, _ := pgstoretest.New(t)
 	return s

@@ -4,13 +4,17 @@ go 1.25.0
 
 replace github.com/sessiongen/sessiongen => ../
 
+replace github.com/sessiongen/sessiongen/runtime/redisstore => ../runtime/redisstore
+
 require (
 	github.com/gin-gonic/gin v1.12.0
 	github.com/go-chi/chi/v5 v5.5.0
 	github.com/gorilla/mux v1.8.1
 	github.com/labstack/echo/v4 v4.16.0
 	github.com/prometheus/client_golang v1.24.1
+	github.com/redis/go-redis/v9 v9.22.0
 	github.com/sessiongen/sessiongen v0.0.0
+	github.com/sessiongen/sessiongen/runtime/redisstore v0.0.0
 )
 
 require (
@@ -53,6 +57,7 @@ require (
 	github.com/valyala/bytebufferpool v1.0.0 // indirect
 	github.com/valyala/fasttemplate v1.2.2 // indirect
 	go.mongodb.org/mongo-driver/v2 v2.5.0 // indirect
+	go.uber.org/atomic v1.11.0 // indirect
 	golang.org/x/arch v0.22.0 // indirect
 	golang.org/x/crypto v0.55.0 // indirect
 	golang.org/x/mod v0.39.0 // indirect

@@ -53,13 +53,13 @@ SET token_hash = sqlc.arg(new_token_hash),
     updated_at = now()
 WHERE token_hash = sqlc.arg(old_token_hash) AND version = sqlc.arg(version) AND expires_at > now();
 
--- LockSession returns a live session's data and version, and locks its
--- row until the transaction ends: the read of pgstore's per-key merge,
+-- LockSession returns a live session's data, version and metadata, and
+-- locks its row until the transaction ends: the read of pgstore's per-key merge,
 -- which a save falls back to when the row is no longer at the version it
 -- loaded, and which a change made without a version always is. Under READ
 -- COMMITTED, a row written concurrently is read as that write left it.
 -- name: LockSession :one
-SELECT data, version
+SELECT data, version, user_id, user_agent
 FROM sessiongen_sessions
 WHERE token_hash = sqlc.arg(token_hash) AND expires_at > now()
 FOR UPDATE;

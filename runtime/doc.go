@@ -1,7 +1,10 @@
 // Package runtime is the session framework under the accessors that
 // sessiongen generates: the Session, the Manager and its net/http
 // middleware, the session cookie, and the Store contract that
-// runtime/pgstore and runtime/memstore implement.
+// runtime/pgstore, runtime/cachestore, runtime/redisstore,
+// runtime/filestore and runtime/memstore implement, with the optional
+// abilities (UserStore, Lister, ExpiredDeleter, KeyDeleter) declared
+// beside it.
 //
 // Applications rarely import more of it than NewManager, its options and
 // the Expiry constructors: handlers use the generated type, as in
@@ -11,7 +14,8 @@
 //
 //	pool, _ := pgxpool.New(ctx, os.Getenv("DATABASE_URL"))
 //	if err := pgstore.Migrate(ctx, pool); err != nil { ... }
-//	mgr := runtime.NewManager(pgstore.New(pool), runtime.WithCookieSecure(true))
+//	mgr, err := runtime.NewManager(pgstore.New(pool))
+//	if err != nil { ... }
 //	http.ListenAndServe(":8080", mgr.Middleware(mux))
 //
 // # Requests
@@ -50,4 +54,14 @@
 // unless Session.SetExpiry sets ExpireAfter, ExpireAt or
 // ExpireAtBrowserClose; the rules are Django's. Expired sessions read as
 // absent; the stores' DeleteExpired removes their rows.
+//
+// # Per-key policies
+//
+// A key of sessions.yaml may end on its own (a ttl: its value then reads
+// as unset, and the next save removes it), be dropped by SignIn and
+// CycleKey, or be encrypted: stored sealed with AES-256-GCM under the key
+// ring given to WithKeyRing (package runtime/keyring), and refused, with
+// an error wrapping ErrNoKeyRing, by a manager without one. The generated
+// accessors pass each key's Policy to GetWith, SetWith, UpdateWith and
+// PopWith; Reencrypt seals stored values anew under a ring's first key.
 package runtime

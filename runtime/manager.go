@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/sessiongen/sessiongen/runtime/keyring"
 )
 
 // Defaults of the Manager's settings: Django's, with Plain's Secure cookie.
@@ -44,6 +46,7 @@ type Manager struct {
 	expireAtBrowserClose bool
 	maxSize              int
 	saveTimeout          time.Duration
+	ring                 *keyring.Ring // seals the values of encrypted keys; nil: none
 
 	errorHandler func(http.ResponseWriter, *http.Request, error)
 	observe      func(Event)
@@ -214,13 +217,23 @@ func WithSaveTimeout(d time.Duration) Option {
 	}
 }
 
+// WithKeyRing gives the manager the keys that seal and open the values of
+// the keys sessions.yaml marks encrypted (see package keyring): the ring's
+// first key seals each value written, and every key of the ring is tried
+// to open one, so that keys can be rotated. Without a ring (or with a nil
+// one), a request that reads or writes an encrypted key fails with an
+// error wrapping ErrNoKeyRing, through the error handler: such a value is
+// never stored in plaintext.
+func WithKeyRing(ring *keyring.Ring) Option { return func(m *Manager) { m.ring = ring } }
+
 // WithErrorHandler sets the handler that writes the response when the
 // session cannot be loaded or saved, in place of the handler's own
 // response. It receives the request and the error, which wraps ErrNotFound
 // when a concurrent request deleted the session, ErrConflict when
 // concurrent requests kept changing a key this one updated, ErrInvalidValue when a
 // value could not be encoded, ErrTooLarge when the session outgrew
-// WithMaxSize, and the store's error otherwise. The default
+// WithMaxSize, ErrNoKeyRing when an encrypted key was used without
+// WithKeyRing, and the store's error otherwise. The default
 // is DefaultErrorHandler.
 func WithErrorHandler(h func(w http.ResponseWriter, r *http.Request, err error)) Option {
 	return func(m *Manager) { m.errorHandler = h }
@@ -234,15 +247,15 @@ func WithLogger(l *slog.Logger) Option { return func(m *Manager) { m.logger = l 
 // DefaultErrorHandler answers 409 Conflict when a concurrent request deleted
 // the session (a sign-out, say) before this one could save its change, or
 // kept changing a key this one updated (ErrConflict), 500 Internal Server
-// Error when a value could not be encoded or the
-// session grew too large, and 503 Service Unavailable when the store
-// failed.
+// Error when a value could not be encoded, the
+// session grew too large or an encrypted key was used without a key ring,
+// and 503 Service Unavailable when the store failed.
 func DefaultErrorHandler(w http.ResponseWriter, _ *http.Request, err error) {
 	code := http.StatusServiceUnavailable
 	switch {
 	case errors.Is(err, ErrNotFound), errors.Is(err, ErrConflict):
 		code = http.StatusConflict
-	case errors.Is(err, ErrInvalidValue), errors.Is(err, ErrTooLarge):
+	case errors.Is(err, ErrInvalidValue), errors.Is(err, ErrTooLarge), errors.Is(err, ErrNoKeyRing):
 		code = http.StatusInternalServerError
 	}
 	http.Error(w, http.StatusText(code), code)

@@ -20,7 +20,7 @@ func TestReservedKeys(t *testing.T) {
 			t.Errorf("%q has no Doc", k.Name)
 		}
 	}
-	if want := []string{expiryKey, testCookieKey}; !slices.Equal(names, want) || !slices.IsSorted(names) {
+	if want := []string{expiryKey, testCookieKey, ttlPrefix}; !slices.Equal(names, want) || !slices.IsSorted(names) {
 		t.Errorf("ReservedKeys names %q, want %q, in order", names, want)
 	}
 	keys[0].Name = "changed"
@@ -30,6 +30,22 @@ func TestReservedKeys(t *testing.T) {
 	for _, name := range []string{"theme", "x_", ""} {
 		if IsReservedKey(name) {
 			t.Errorf("IsReservedKey(%q) = true", name)
+		}
+	}
+}
+
+func TestReservedKeyDoc(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		want bool
+	}{
+		{expiryKey, true}, {testCookieKey, true}, {ttlPrefix + "cart", true},
+		{ttlPrefix, false}, {"_ttl", false}, {"_expiry.x", false}, {"_later", false}, {"cart", false},
+	}
+	for _, tt := range tests {
+		if doc, ok := ReservedKeyDoc(tt.name); ok != tt.want || ok && doc == "" {
+			t.Errorf("ReservedKeyDoc(%q) = %q, %v; want found %v", tt.name, doc, ok, tt.want)
 		}
 	}
 }

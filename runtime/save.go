@@ -217,14 +217,32 @@ func (s *Session) save() (*http.Cookie, error) {
 func (s *Session) write(ctx context.Context, h TokenHash, expiresAt time.Time) error {
 	switch {
 	case s.stored && s.pending.cycled:
-		return s.mgr.store.Cycle(ctx, s.hash, h, s.change(expiresAt))
+		return s.mgr.store.Cycle(ctx, s.hash, h, s.rebasable(expiresAt))
 	case s.stored:
-		return s.mgr.store.Update(ctx, h, s.change(expiresAt))
+		return s.mgr.store.Update(ctx, h, s.rebasable(expiresAt))
 	default:
 		return s.mgr.store.Create(ctx, h, Record{
 			Data: s.data, ExpiresAt: expiresAt, UserID: s.userID, UserAgent: s.userAgent,
 		})
 	}
+}
+
+// rebasable returns the change of the save, with a Rebase that lets the
+// store apply this request's changes again to what it stores, as retry
+// does, without another round of the save. The store calls it while s.mu
+// is held, during the save.
+func (s *Session) rebasable(expiresAt time.Time) Change {
+	c := s.change(expiresAt)
+	if len(c.Expect) > 0 {
+		c.Rebase = func(stored Record) (Change, error) {
+			s.mgr.event(EventConflict)
+			if err := s.rebase(stored); err != nil {
+				return Change{}, err
+			}
+			return s.change(expiresAt), nil
+		}
+	}
+	return c
 }
 
 // retry prepares the next attempt of a save that conflicted: after a

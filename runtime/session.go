@@ -26,7 +26,8 @@ const (
 //
 // Application code does not use Session directly: the accessors that
 // sessiongen generates wrap it, and reach its data through Get, Set, Delete,
-// Has and Pop. Its lifecycle methods (Flush, CycleKey, SetExpiry, ...) are
+// Has and Pop, and GetWith, SetWith, UpdateWith and PopWith for a key with
+// a Policy. Its lifecycle methods (Flush, CycleKey, SetExpiry, ...) are
 // the ones the generated type offers. A Session is safe for use by several
 // goroutines of the request it belongs to.
 type Session struct {
@@ -128,14 +129,9 @@ func cleanUserAgent(ua string) string {
 	}, ua)
 }
 
-// raw returns the stored JSON of key, loading the session if need be.
-func (s *Session) raw(key string) (json.RawMessage, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.load()
-	v, ok := s.data[key]
-	return v, ok
-}
+// raw returns the stored JSON of key, loading the session if need be, or
+// nothing once the value's ttl has ended (see Policy.TTL).
+func (s *Session) raw(key string) (json.RawMessage, bool) { return s.rawWith(key, Policy{}) }
 
 // decodeFailed logs, once per key and request, that a stored value no
 // longer fits its type. The value itself is never logged: it may be secret.
@@ -194,37 +190,17 @@ func (s *Session) remove(key string) bool {
 
 // Get returns the value stored under key, decoded into a fresh T, so
 // changing what it returns never changes the session. It reports false when
-// the key is absent or its stored value does not decode into T; the latter
-// is logged once and the stored value is left alone.
-func Get[T any](s *Session, key string) (T, bool) {
-	var v T
-	raw, ok := s.raw(key)
-	if !ok {
-		return v, false
-	}
-	if err := json.Unmarshal(raw, &v); err != nil {
-		s.decodeFailed(key, err)
-		var zero T
-		return zero, false
-	}
-	return v, true
-}
+// the key is absent, its ttl has ended (see Policy.TTL), or its stored
+// value does not decode into T; the latter is logged once and the stored
+// value is left alone.
+func Get[T any](s *Session, key string) (T, bool) { return GetWith[T](s, key, Policy{}) }
 
 // Set stores v under key. It is encoded at once, so later changes to v do
 // not reach the session. A value that cannot be encoded fails the save of
 // the whole session with an error wrapping ErrInvalidValue, and nothing is
-// written.
-func Set[T any](s *Session, key string, v T) {
-	raw, err := encode(v)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.load()
-	if err != nil {
-		s.failSet(key, err)
-		return
-	}
-	s.put(key, raw)
-}
+// written. The value has no ttl: a deadline left by an earlier write with
+// one (SetWith) is removed.
+func Set[T any](s *Session, key string, v T) { SetWith(s, key, Policy{}, v) }
 
 // encode returns v as JSON, or an error wrapping ErrInvalidValue when JSON
 // cannot encode it or no store can keep it.
@@ -247,16 +223,18 @@ func (s *Session) failSet(key string, err error) {
 	}
 }
 
-// Delete removes key from the session.
+// Delete removes key from the session, with the deadline of its ttl if
+// it has one.
 func Delete(s *Session, key string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.load()
 	s.remove(key)
+	s.removeDeadline(key)
 }
 
-// Has reports whether the session holds a value under key, whether or not
-// it decodes.
+// Has reports whether the session holds a value under key whose ttl has
+// not ended, whether or not it decodes.
 func Has(s *Session, key string) bool {
 	_, ok := s.raw(key)
 	return ok
@@ -264,13 +242,7 @@ func Has(s *Session, key string) bool {
 
 // Pop returns the value under key, as Get does, and removes it from the
 // session when it was there and decoded: a flash value is read once.
-func Pop[T any](s *Session, key string) (T, bool) {
-	v, ok := Get[T](s, key)
-	if ok {
-		Delete(s, key)
-	}
-	return v, ok
-}
+func Pop[T any](s *Session, key string) (T, bool) { return PopWith[T](s, key, Policy{}) }
 
 // Flush empties the session and ends it: its stored row is deleted, its
 // cookie is expired, and anything set afterwards is saved under a new
@@ -343,10 +315,10 @@ func (s *Session) IsEmpty() bool {
 }
 
 // isEmpty is IsEmpty for a caller that holds mu and has loaded. The expiry
-// alone does not make a session worth keeping.
+// and the deadlines of ttls alone do not make a session worth keeping.
 func (s *Session) isEmpty() bool {
 	for k := range s.data {
-		if k != expiryKey {
+		if k != expiryKey && !strings.HasPrefix(k, ttlPrefix) {
 			return false
 		}
 	}
@@ -456,21 +428,13 @@ func (s *Session) Err() error {
 
 // size returns the bytes of the session's keys and values. The caller holds
 // mu.
-func (s *Session) size() int { return sizeOf(s.data) }
-
-// sizeOf returns the bytes of data's keys and values: how the size limit
-// counts a session.
-func sizeOf(data map[string]json.RawMessage) int {
-	n := 0
-	for k, v := range data {
-		n += len(k) + len(v)
-	}
-	return n
-}
+func (s *Session) size() int { return SizeOf(s.data) }
 
 // change returns the save of what changed since the load, with the new
-// expiry. The caller holds mu.
+// expiry, and the removal of the values whose ttl has ended (see sweep).
+// The caller holds mu.
 func (s *Session) change(expiresAt time.Time) Change {
+	gone := s.sweep()
 	c := Change{
 		Set:       map[string]json.RawMessage{},
 		ExpiresAt: expiresAt,
@@ -492,6 +456,13 @@ func (s *Session) change(expiresAt time.Time) Change {
 		} else {
 			c.Delete = append(c.Delete, k)
 		}
+	}
+	for name, seen := range gone {
+		c.Delete = append(c.Delete, name)
+		if c.Expect == nil {
+			c.Expect = map[string]json.RawMessage{}
+		}
+		c.Expect[name] = seen
 	}
 	return c
 }

@@ -91,6 +91,15 @@ type Change struct {
 	// both fields.
 	Version int64
 	Data    map[string]json.RawMessage
+	// Rebase, when not nil, lets the store settle a conflict itself: when
+	// Expect does not hold on the stored session, a store may call Rebase
+	// with the session as stored, while it holds what makes its check and
+	// write atomic (a row lock, say), and write the change Rebase returns
+	// instead, checked the same way, so that a compare-and-set on a
+	// session many requests update at once still lands. It returns
+	// ErrConflict as before when it does not. Rebase is the middleware's:
+	// it runs the request's update functions again on the stored data.
+	Rebase func(stored Record) (Change, error)
 }
 
 // SessionInfo describes a stored session without its data, as listings of
@@ -152,9 +161,10 @@ const DefaultBatchSize = 1000
 // UserStore is the ability of a store to list and delete the sessions
 // bound to a user by Session.SignIn: what a "your devices" page, "sign out
 // other devices" and "sign out everywhere" need. *pgstore.Store,
-// *memstore.Store and *cachestore.Store implement it; cachestore's fails,
-// wrapping errors.ErrUnsupported, when the store it wraps does not.
-// Package runtime/storetest checks it.
+// *memstore.Store, *redisstore.Store, *filestore.Store and
+// *cachestore.Store implement it; cachestore's fails, wrapping
+// errors.ErrUnsupported, when the store it wraps does not. Package
+// runtime/storetest checks it.
 type UserStore interface {
 	// UserSessions returns the live sessions bound to userID, most
 	// recently saved first; none for the userID "".
@@ -171,9 +181,10 @@ type UserStore interface {
 // ExpiredDeleter is the ability of a store to delete its expired sessions
 // in bounded batches: what package runtime/janitor runs, `sessiongen
 // clearsessions` calls, and the admin page's "delete all expired" button
-// presses. *pgstore.Store, *memstore.Store and *cachestore.Store implement
-// it; cachestore's fails, wrapping errors.ErrUnsupported, when the store it
-// wraps does not. Package runtime/storetest checks it.
+// presses. *pgstore.Store, *memstore.Store, *redisstore.Store,
+// *filestore.Store and *cachestore.Store implement it; cachestore's fails,
+// wrapping errors.ErrUnsupported, when the store it wraps does not.
+// Package runtime/storetest checks it.
 type ExpiredDeleter interface {
 	// DeleteExpired removes every expired session, at most batchSize in
 	// one statement or one hold of a lock (DefaultBatchSize when
@@ -184,8 +195,9 @@ type ExpiredDeleter interface {
 
 // KeyDeleter is the ability of a store to remove one key from the data of
 // every stored session, as after a key is removed from sessions.yaml
-// (`sessiongen dropkey`). *pgstore.Store and *memstore.Store implement it.
-// Package runtime/storetest checks it.
+// (`sessiongen dropkey`). *pgstore.Store, *memstore.Store,
+// *redisstore.Store and *filestore.Store implement it. Package
+// runtime/storetest checks it.
 type KeyDeleter interface {
 	// DeleteKey removes key from the data of every stored session, live
 	// or expired, looking at most batchSize sessions in one statement or
@@ -198,9 +210,10 @@ type KeyDeleter interface {
 
 // Lister is the ability of a store to page through every stored session,
 // live or expired, and to show one with its data: what the admin page
-// (package runtime/admin) reads. *pgstore.Store, *memstore.Store and
-// *cachestore.Store implement it; cachestore's fails, wrapping
-// errors.ErrUnsupported, when the store it wraps does not.
+// (package runtime/admin) reads. *pgstore.Store, *memstore.Store,
+// *redisstore.Store, *filestore.Store and *cachestore.Store implement it;
+// cachestore's fails, wrapping errors.ErrUnsupported, when the store it
+// wraps does not.
 type Lister interface {
 	// ListSessions returns at most limit stored sessions, live or
 	// expired, newest first, after skipping offset of them, and how many
@@ -217,8 +230,8 @@ type Lister interface {
 // runtime/admin) uses: a store that can serve the manager, the admin page,
 // the janitor and a "your devices" page at once, so that an application
 // that hands one store to all of them names this type and declares no
-// interface of its own. *pgstore.Store, *memstore.Store and
-// *cachestore.Store implement it.
+// interface of its own. *pgstore.Store, *memstore.Store,
+// *redisstore.Store, *filestore.Store and *cachestore.Store implement it.
 type AdminStore interface {
 	Store
 	UserStore

@@ -146,7 +146,7 @@ func (s *Session) rebase(rec Record) error {
 		}
 		updated[k] = v
 	}
-	s.loadedSize = sizeOf(fresh)
+	s.loadedSize = SizeOf(fresh)
 	for k, set := range s.pending.changes {
 		v, isUpdate := updated[k]
 		if !isUpdate && set {

@@ -1,9 +1,13 @@
-// Package impl implements the benchmark's routes four ways: with sessiongen's
-// generated accessors over pgstore, with scs and its pgxstore, with
-// gorilla/sessions over gormstore, and by hand with pgx ("bare", the floor).
+// Package impl implements the benchmark's routes in several ways: with
+// sessiongen's generated accessors over pgstore, over cachestore in front
+// of pgstore, over redisstore (Redis alone) and over filestore (a file per
+// session); with scs over its pgxstore and over its Redis store; with
+// gorilla/sessions over gormstore; and by hand with pgx ("bare", the
+// floor).
 //
-// Every implementation serves the same routes over the same PostgreSQL
-// database, each in tables of its own:
+// Every implementation serves the same routes, each over a store of its
+// own: a table of its own in the same PostgreSQL database, a key prefix of
+// its own in the same Redis, or a directory of its own:
 //
 //	/nosession    the request carries a valid cookie; the handler ignores the session
 //	/read         reads an int (count) and a short string (name)
@@ -27,10 +31,12 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/sessiongen/sessiongen/bench/internal/benchdb"
 )
 
 // Names lists the implementations in the order the benchmark runs them.
-var Names = []string{"sessiongen", "scs", "gorilla", "bare", "sessiongen-cached"}
+var Names = []string{"sessiongen", "scs", "gorilla", "bare", "sessiongen-cached", "sessiongen-redis", "scs-redis", "sessiongen-file"}
 
 // Routes lists the measured routes.
 var Routes = []string{"/nosession", "/read", "/write", "/read-large", "/write-large", "/login"}
@@ -41,7 +47,9 @@ type Impl interface {
 	Handler() http.Handler
 	// CookieName is the name of the session cookie.
 	CookieName() string
-	// Table is the table that holds the sessions.
+	// Table is the PostgreSQL table that holds the sessions, "" for an
+	// implementation that keeps them elsewhere (Redis, files), which Reset
+	// empties in its own way.
 	Table() string
 	// Close releases the implementation's connections.
 	Close()
@@ -51,8 +59,12 @@ type Impl interface {
 type Config struct {
 	// DSN is the PostgreSQL connection string.
 	DSN string
-	// PoolSize is the most connections the implementation opens.
+	// PoolSize is the most connections the implementation opens, to
+	// PostgreSQL or to Redis.
 	PoolSize int32
+	// Dir is the directory of sessiongen-file's sessions; "" makes it a
+	// new temporary directory, which Close removes.
+	Dir string
 }
 
 // Lifetime is how long every implementation keeps a session: two weeks.
@@ -101,7 +113,8 @@ func nextLargeValue() string {
 }
 
 // New returns the implementation called name, creating its table if it is
-// missing.
+// missing. The implementations over Redis connect to $BENCH_REDIS_ADDR, or
+// DefaultRedisAddr.
 func New(ctx context.Context, name string, cfg Config) (Impl, error) {
 	if cfg.PoolSize <= 0 {
 		cfg.PoolSize = 8
@@ -117,8 +130,30 @@ func New(ctx context.Context, name string, cfg Config) (Impl, error) {
 		return newBare(ctx, cfg)
 	case "sessiongen-cached":
 		return newSessiongenCached(ctx, cfg)
+	case "sessiongen-redis":
+		return newSessiongenRedis(ctx, cfg)
+	case "scs-redis":
+		return newSCSRedis(ctx, cfg)
+	case "sessiongen-file":
+		return newSessiongenFile(cfg)
 	}
 	return nil, fmt.Errorf("unknown implementation %q (want one of %s)", name, strings.Join(Names, ", "))
+}
+
+// Reset deletes every session of x, as before seeding: it empties x's
+// table through dsn or, for an implementation that keeps its sessions
+// outside PostgreSQL, its keys in Redis or its files.
+func Reset(ctx context.Context, x Impl, dsn string) error {
+	if e, ok := x.(emptier); ok {
+		return e.empty(ctx)
+	}
+	return benchdb.Reset(ctx, dsn, x.Table())
+}
+
+// emptier is an implementation that keeps its sessions outside PostgreSQL
+// (its Table is ""), and deletes them itself.
+type emptier interface {
+	empty(ctx context.Context) error
 }
 
 // pooled is an implementation over a pgx pool: the pool, which Close

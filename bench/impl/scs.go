@@ -23,8 +23,16 @@ func newSCS(ctx context.Context, cfg Config) (*scsImpl, error) {
 	if err != nil {
 		return nil, err
 	}
+	h := scsHandler(pgxstore.NewWithConfig(pool, pgxstore.Config{TableName: "scs_sessions", CleanUpInterval: 0}))
+	return &scsImpl{pooled{pool, h}}, nil
+}
+
+// scsHandler serves the routes with a session manager of scs over store:
+// the gob codec, tokens hashed in the store, no idle timeout, the
+// benchmark's Lifetime.
+func scsHandler(store scs.Store) http.Handler {
 	sm := scs.New()
-	sm.Store = pgxstore.NewWithConfig(pool, pgxstore.Config{TableName: "scs_sessions", CleanUpInterval: 0})
+	sm.Store = store
 	sm.Lifetime = Lifetime
 	sm.IdleTimeout = 0
 	sm.HashTokenInStore = true
@@ -75,7 +83,7 @@ func newSCS(ctx context.Context, cfg Config) (*scsImpl, error) {
 		}
 		writeOK(w)
 	})
-	return &scsImpl{pooled{pool, sm.LoadAndSave(mux)}}, nil
+	return sm.LoadAndSave(mux)
 }
 
 func (x *scsImpl) CookieName() string { return "session" }

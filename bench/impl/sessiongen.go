@@ -57,6 +57,15 @@ func sessiongenRoutes() *http.ServeMux {
 		s.SetCount(n)
 		writeInt(w, n)
 	})
+	// /update is /write through the generated Update accessor, a
+	// compare-and-set of count. Only sessiongen serves it: benchrun counts
+	// its round trips, to check that the accessor adds none when no
+	// concurrent request conflicts, but does not load it.
+	mux.HandleFunc("/update", func(w http.ResponseWriter, r *http.Request) {
+		var n int
+		session.From(r).UpdateCount(func(v int) int { n = v + 1; return n })
+		writeInt(w, n)
+	})
 	mux.HandleFunc("/read-large", func(w http.ResponseWriter, r *http.Request) {
 		s := session.From(r)
 		writeLarge(w, s.K00(), s.K49())

@@ -3,7 +3,7 @@ package impl
 import (
 	"context"
 	"crypto/rand"
-	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -13,19 +13,17 @@ import (
 	"github.com/sessiongen/sessiongen/runtime/pgstore"
 )
 
-// DefaultRedisAddr is the Redis that sessiongen-cached uses unless
-// $BENCH_REDIS_ADDR names another.
-const DefaultRedisAddr = "127.0.0.1:6379"
-
 // sessiongenCachedImpl is sessiongenImpl with a Redis read-through cache
 // (runtime/cachestore) in front of pgstore: the same routes and settings,
 // with reads of a warm session served from Redis and writes going to
 // PostgreSQL and then invalidating the cached copy. Its keys carry a prefix
-// of the process's own, deleted by Close.
+// of the process's own, deleted by Close. It counts its Redis round trips
+// (RedisTripsRoute).
 type sessiongenCachedImpl struct {
 	pooled
 	rdb    *redis.Client
 	prefix string
+	trips  atomic.Int64
 }
 
 func newSessiongenCached(ctx context.Context, cfg Config) (*sessiongenCachedImpl, error) {
@@ -35,24 +33,22 @@ func newSessiongenCached(ctx context.Context, cfg Config) (*sessiongenCachedImpl
 	if err != nil {
 		return nil, err
 	}
-	addr := os.Getenv("BENCH_REDIS_ADDR")
-	if addr == "" {
-		addr = DefaultRedisAddr
-	}
-	rdb := redis.NewClient(&redis.Options{Addr: addr, ContextTimeoutEnabled: true, PoolSize: int(cfg.PoolSize) * 2})
+	rdb := redis.NewClient(&redis.Options{Addr: RedisAddr(), ContextTimeoutEnabled: true, PoolSize: int(cfg.PoolSize) * 2})
 	if err := rdb.Ping(ctx).Err(); err != nil {
 		pool.Close()
 		rdb.Close()
 		return nil, err
 	}
-	prefix := "sessiongen-bench:" + rand.Text()[:10] + ":"
-	h, err := sessiongenHandler(cachestore.New(pgstore.New(pool), rdb, cachestore.WithPrefix(prefix)))
+	x := &sessiongenCachedImpl{rdb: rdb, prefix: "sessiongen-bench:" + rand.Text()[:10] + ":"}
+	rdb.AddHook(tripHook{&x.trips})
+	h, err := sessiongenHandler(cachestore.New(pgstore.New(pool), rdb, cachestore.WithPrefix(x.prefix)))
 	if err != nil {
 		pool.Close()
 		rdb.Close()
 		return nil, err
 	}
-	return &sessiongenCachedImpl{pooled{pool, h}, rdb, prefix}, nil
+	x.pooled = pooled{pool, countedHandler(h, &x.trips)}
+	return x, nil
 }
 
 func (x *sessiongenCachedImpl) CookieName() string { return runtime.DefaultCookieName }

@@ -18,9 +18,10 @@ import (
 const breakingHelp = `breaking compares the schema with an earlier one and reports, with their
 file:line:col, the changes that would lose or hide values stored in
 sessions: a key removed or renamed without renamed_from, a type whose stored
-JSON no longer decodes, flash switched on or off. It exits 1 when there is
-one that -allow does not acknowledge. Warnings (a default changed, a lossy
-widening) are printed and do not fail. A change of the user id's type (the
+JSON no longer decodes, flash or encrypted switched on or off. It exits 1
+when there is one that -allow does not acknowledge. Warnings (a default
+changed, a lossy widening, a ttl added or shortened, on_sign_in changed) are
+printed and do not fail. A change of the user id's type (the
 schema's user: block) that stored ids may not survive is acknowledged as
 -allow _user.
 

@@ -46,6 +46,8 @@ type options struct {
 	force   bool      // -force
 	against string    // -against: the earlier schema
 	allow   allowList // -allow: the keys whose breaking changes are acknowledged
+
+	keyRingEnv string // -keyring-env: the environment variable of the key ring
 }
 
 // schemaFlag registers -f, the schema file.

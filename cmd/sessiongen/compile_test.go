@@ -125,3 +125,21 @@ func writeGoMod(t *testing.T, root, app string) {
 		return nil
 	})
 }
+
+// TestPoliciesCompile generates the accessors of testdata/policyapp, whose
+// keys have a ttl, are encrypted or are dropped at sign-in, into a
+// temporary module, and runs its tests over memstore and pgstore: values
+// end after their ttl and a save removes them, SignIn and CycleKey remove
+// the dropped keys, and encrypted values are stored sealed, redacted by
+// the admin page, and refused without a key ring.
+func TestPoliciesCompile(t *testing.T) {
+	m := newTempModule(t, "testdata/policyapp")
+	schema := filepath.Join(m.dir, "session", "sessions.yaml")
+	if code, _, stderr := runCmd(t, "-f", schema); code != 0 {
+		t.Fatalf("generate: exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := runCmd(t, "check", "-f", schema); code != 0 {
+		t.Fatalf("check: exit %d: %s", code, stderr)
+	}
+	m.vetAndTest(t)
+}

@@ -15,6 +15,7 @@
 //	sessiongen clearsessions [-db URL] [-batch N]
 //	sessiongen breaking -against REF [-f sessions.yaml] [-allow key,...]
 //	sessiongen dropkey -key name [-db URL] [-batch N] [-f sessions.yaml] [-force]
+//	sessiongen reencrypt [-f sessions.yaml] [-db URL] [-batch N] [-keyring-env NAME]
 //
 // generate, the default command, reads the schema and writes the generated
 // file. It writes nothing when the schema has errors, and leaves an
@@ -81,14 +82,30 @@
 // lose or hide stored values: a key removed or renamed without
 // renamed_from, a type whose stored JSON no longer decodes (int64 to
 // string, []T to T, a named type moved; widenings such as int32 to int64
-// pass), flash switched on or off, a former name dropped. Warnings, such as
-// a changed default, are printed too. It exits 1 when a breaking change is
+// pass), flash or encrypted switched on or off, a former name dropped.
+// Warnings, such as a changed default, a ttl added or shortened, or
+// on_sign_in changed, are printed too. It exits 1 when a breaking change is
 // not acknowledged with -allow key,... naming the keys it is about.
 //
 // dropkey deletes a removed key from every stored session in batches of
 // -batch rows per statement (default 1000) and prints how many sessions
 // held it. It refuses a key that the schema (-f) still declares or reads as
 // a former name, unless -force. The database is -db or $DATABASE_URL.
+//
+// # Encrypted keys
+//
+// A key marked encrypted: true is stored sealed with AES-256-GCM under the
+// key ring given to the manager (runtime.WithKeyRing; see package
+// runtime/keyring). reencrypt seals anew, under the ring's first key, every
+// stored value of the schema's (-f) encrypted keys that is sealed under an
+// older key of the ring or stored in plaintext: the last step of a key
+// rotation, and the step that follows the deploy of a key made encrypted.
+// It reads the ring from the environment variable named by -keyring-env
+// (default SESSION_KEYS: the keys in base64, newest first, separated by
+// commas), pages through the sessions -batch at a time, and writes a
+// session only if the values it reseals are still as it read them, so a
+// concurrent request's change is never lost. It prints how many values it
+// resealed, and how many no key of the ring opens, which it leaves alone.
 //
 // Typical use is a go:generate line beside sessions.yaml:
 //
@@ -119,6 +136,20 @@
 //	  api_token:
 //	    type: string
 //	    sensitive: true
+//	  partner_secret:
+//	    type: string
+//	    encrypted: true
+//	  one_time_code:
+//	    type: string
+//	    ttl: 10m
+//	  wizard_step:
+//	    type: int
+//	    on_sign_in: drop
+//
+// sensitive only redacts a value in the admin page; encrypted stores it
+// sealed, so that the database and its backups hold only ciphertext. ttl
+// ends a value that long after it is set; on_sign_in: drop makes SignIn
+// and CycleKey remove it.
 //
 // Each key gets X, LookupX, SetX, UpdateX and DeleteX methods (a flash key
 // gets PopX, SetX, UpdateX and DeleteX), and the Session type embeds the

@@ -72,6 +72,14 @@ var commands = []*command{
 		flags:    dropKeyFlags,
 		run:      runDropKey,
 	},
+	{
+		name:     "reencrypt",
+		synopsis: "reencrypt [-f sessions.yaml] [-db URL] [-batch N] [-keyring-env NAME]",
+		summary:  "seal the stored values of encrypted keys anew under the key ring's first key",
+		help:     reencryptHelp,
+		flags:    reencryptFlags,
+		run:      runReencrypt,
+	},
 }
 
 // run runs the command with args (without the program name) and returns

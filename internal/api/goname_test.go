@@ -47,3 +47,18 @@ func TestKeyMethods(t *testing.T) {
 		t.Errorf("methods = %s, want %s", got, want)
 	}
 }
+
+func TestPolicyVar(t *testing.T) {
+	for goName, want := range map[string]string{
+		"OneTimeCode": "oneTimeCodePolicy",
+		"APIToken":    "apiTokenPolicy",
+		"URL":         "urlPolicy",
+		"UserID":      "userIDPolicy",
+		"X":           "xPolicy",
+		"ID2FA":       "id2FAPolicy",
+	} {
+		if got := PolicyVar(goName); got != want {
+			t.Errorf("PolicyVar(%q) = %q, want %q", goName, got, want)
+		}
+	}
+}

@@ -1,5 +1,7 @@
 package api
 
+import "unicode"
+
 // Generated top-level identifiers of the generated file.
 const (
 	// TypeName is the generated session type.
@@ -23,6 +25,31 @@ const (
 	// user block.
 	DeleteUserSessionsName = "DeleteUserSessions"
 )
+
+// DropOnSignInName is the unexported method of the session type that
+// removes the keys marked on_sign_in: drop, which the generated SignIn and
+// CycleKey call, generated when the schema has such keys.
+const DropOnSignInName = "dropOnSignIn"
+
+// PolicyVar returns the name of the unexported variable that holds the
+// runtime.Policy of the key whose Go name is goName, generated for a key
+// with a ttl or encrypted: OneTimeCode → oneTimeCodePolicy, APIToken →
+// apiTokenPolicy. Distinct Go names give distinct variables, none of them
+// a name of TopLevel.
+func PolicyVar(goName string) string {
+	runes := []rune(goName)
+	n := 0
+	for n < len(runes) && unicode.IsUpper(runes[n]) {
+		n++
+	}
+	if n > 1 && n < len(runes) && unicode.IsLower(runes[n]) {
+		n-- // the last capital starts the next word: APIToken → api + Token
+	}
+	for i := range n {
+		runes[i] = unicode.ToLower(runes[i])
+	}
+	return string(runes) + "Policy"
+}
 
 // TopLevel lists the generated top-level identifiers of every schema.
 var TopLevel = []string{TypeName, RuntimeName, FromName, FromContextName, KeysName}

@@ -51,8 +51,8 @@ func (c Change) String() string { return fmt.Sprintf("%s: %s: %s", c.Pos, c.Seve
 
 // Compare returns the changes from the schema old to the schema new that
 // matter to values stored under old: those in new's file first, then those
-// in old's, each by position. Adding a key, deprecating one, and changes
-// of doc or package are not reported. A change of the user type is
+// in old's, each by position. Adding a key, deprecating one, taking out or
+// lengthening a ttl, and changes of doc or package are not reported. A change of the user type is
 // reported when some ids stored as text under the old type do not parse as
 // the new one (see ConvertUser).
 func Compare(old, new *spec.Schema) []Change {
@@ -146,6 +146,7 @@ func (c *comparison) compareKey(ok, nk *spec.Key, renamed bool) {
 			"read once, is no longer removed when read", name)
 	}
 	c.compareDefaults(ok, nk, name)
+	c.comparePolicies(ok, nk, name)
 	if ok.Sensitive && !nk.Sensitive {
 		c.add(nk.PosOf("sensitive"), Warning, nk.Name, "%s is no longer sensitive: the admin page and logs show its stored values", name)
 	}

@@ -44,9 +44,10 @@ func GenerateWith(s *spec.Schema, opts Options) ([]byte, error) {
 	reserveImportNames(f, s)
 
 	versionGuard(f)
-	typeDecl(f, source, s.User != nil)
+	typeDecl(f, source, s.User != nil, len(droppedKeys(s)) > 0)
 	fromFuncs(f)
 	userDecls(f, s)
+	dropDecls(f, s)
 	for _, k := range s.Keys {
 		keyMethods(f, k)
 	}
@@ -82,7 +83,7 @@ var lifecycleExamples = []string{"Flush", "CycleKey", "SignIn", "SetExpiry", "Er
 // typeDecl emits the Session type, which embeds the runtime session through
 // an unexported alias: the field is unexported, and the lifecycle methods of
 // runtime.Session are promoted, with their documentation in one place.
-func typeDecl(f *jen.File, source string, typedUser bool) {
+func typeDecl(f *jen.File, source string, typedUser, dropped bool) {
 	f.Comment(wrap(fmt.Sprintf("%s is runtime.Session under a name of this package, so that the field "+
 		"of %s that embeds it is unexported while its methods are promoted.", api.RuntimeName, api.TypeName)))
 	f.Type().Id(api.RuntimeName).Op("=").Add(rt("Session"))
@@ -93,10 +94,20 @@ func typeDecl(f *jen.File, source string, typedUser bool) {
 		"Its lifecycle methods, such as %s, are those of runtime.Session, which it embeds. "+
 		"go doc does not list methods promoted from another package; they are documented by\n\n"+
 		"\tgo doc %s.Session", api.TypeName, source, api.FromName, api.FromContextName, examples, runtimePath)))
-	if typedUser {
+	switch {
+	case typedUser && dropped:
+		f.Comment("")
+		f.Comment(wrap(fmt.Sprintf("SignIn, BoundUser and CycleKey are the exceptions, declared here: %s "+
+			"declares the user id's type, which SignIn takes and BoundUser returns, and marks keys "+
+			"on_sign_in: drop, which SignIn and CycleKey remove.", source)))
+	case typedUser:
 		f.Comment("")
 		f.Comment(wrap(fmt.Sprintf("SignIn and BoundUser are the exceptions: %s declares the user id's type, "+
 			"so they are declared here, taking and returning it.", source)))
+	case dropped:
+		f.Comment("")
+		f.Comment(wrap(fmt.Sprintf("SignIn and CycleKey are the exceptions, declared here: they also remove "+
+			"the keys that %s marks on_sign_in: drop.", source)))
 	}
 	f.Type().Id(api.TypeName).Struct(
 		jen.Op("*").Id(api.RuntimeName),

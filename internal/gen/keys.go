@@ -22,6 +22,9 @@ var emitters = map[api.Role]func(f *jen.File, k *spec.Key, name string, d docTex
 
 // keyMethods emits the methods of one key, as api.KeyMethods names them.
 func keyMethods(f *jen.File, k *spec.Key) {
+	if k.HasPolicy() {
+		policyDecl(f, k)
+	}
 	d := parseDoc(k.Doc, k.Name)
 	for _, m := range api.KeyMethods(k.GoName, k.Flash) {
 		emitters[m.Role](f, k, m.Name, d)
@@ -49,8 +52,12 @@ func comment(f *jen.File, first string, d docText, full bool, notes ...string) {
 
 // get returns runtime.Get[T](sess.runtimeSession, "key"), or, for a
 // renamed key, runtime.GetRenamed[T](sess.runtimeSession, "key", "former",
-// ...).
+// ...), or, for a key with a policy, runtime.GetWith[T](sess.runtimeSession,
+// "key", keyPolicy).
 func get(k *spec.Key) *jen.Statement {
+	if k.HasPolicy() {
+		return rt("GetWith").Types(typeCode(k.Type)).Call(inner(), jen.Lit(k.Name), jen.Id(policyVar(k)))
+	}
 	if len(k.RenamedFrom) == 0 {
 		return rt("Get").Types(typeCode(k.Type)).Call(inner(), jen.Lit(k.Name))
 	}
@@ -98,8 +105,8 @@ func getter(f *jen.File, k *spec.Key, name string, d docText) {
 	if copied(k.Type) {
 		copyNote = "The result is a copy: changing it does not change the session."
 	}
-	comment(f, fmt.Sprintf("%s returns %s.", name, d.phrase), d, true, absent, copyNote, sensitiveNote(k),
-		readRenamedNote(k, name), deprecatedNote(k))
+	comment(f, fmt.Sprintf("%s returns %s.", name, d.phrase), d, true, absent, copyNote, ttlNote(k), dropNote(k),
+		sensitiveNote(k), encryptedNote(k), readRenamedNote(k, name), deprecatedNote(k))
 	fn := f.Func().Params(receiver()).Id(name).Params().Add(typeCode(k.Type))
 	if k.Default == nil {
 		fn.Block(
@@ -144,9 +151,13 @@ func setter(f *jen.File, k *spec.Key, name string, d docText) {
 	if copied(k.Type) {
 		first += " The session keeps a copy: changing v later does not change the session."
 	}
-	comment(f, first, d, false, removeRenamedNote(k, name), deprecatedNote(k))
+	comment(f, first, d, false, ttlNote(k), encryptedWriteNote(k), removeRenamedNote(k, name), deprecatedNote(k))
+	set := rt("Set").Call(inner(), jen.Lit(k.Name), jen.Id(param))
+	if k.HasPolicy() {
+		set = rt("SetWith").Call(inner(), jen.Lit(k.Name), jen.Id(policyVar(k)), jen.Id(param))
+	}
 	f.Func().Params(receiver()).Id(name).Params(jen.Id(param).Add(typeCode(k.Type))).Block(
-		append([]jen.Code{rt("Set").Call(inner(), jen.Lit(k.Name), jen.Id(param))}, deleteFormer(k)...)...,
+		append([]jen.Code{set}, deleteFormer(k)...)...,
 	)
 }
 
@@ -163,8 +174,13 @@ func deleter(f *jen.File, k *spec.Key, name string, d docText) {
 func popper(f *jen.File, k *spec.Key, name string, d docText) {
 	comment(f, fmt.Sprintf("%s returns %s and removes it from the session, so that it is read once.", name, d.phrase),
 		d, true, fmt.Sprintf("%s reports whether the session held %s; when it did not, it returns the zero value.",
-			name, k.Name), sensitiveNote(k), readRenamedNote(k, name), deprecatedNote(k))
+			name, k.Name), ttlNote(k), dropNote(k), sensitiveNote(k), encryptedNote(k), readRenamedNote(k, name),
+		deprecatedNote(k))
 	fn := f.Func().Params(receiver()).Id(name).Params().Params(typeCode(k.Type), jen.Bool())
+	if k.HasPolicy() {
+		fn.Block(jen.Return(rt("PopWith").Types(typeCode(k.Type)).Call(inner(), jen.Lit(k.Name), jen.Id(policyVar(k)))))
+		return
+	}
 	if len(k.RenamedFrom) == 0 {
 		fn.Block(jen.Return(rt("Pop").Types(typeCode(k.Type)).Call(inner(), jen.Lit(k.Name))))
 		return
@@ -217,9 +233,10 @@ func deprecatedNote(k *spec.Key) string {
 	return "Deprecated: " + k.Deprecated
 }
 
-// sensitiveNote returns the comment note of a sensitive key, or "".
+// sensitiveNote returns the comment note of a sensitive key, or "". That of
+// an encrypted key is encryptedNote.
 func sensitiveNote(k *spec.Key) string {
-	if !k.Sensitive {
+	if !k.Sensitive || k.Encrypted {
 		return ""
 	}
 	return "The value is sensitive: the admin page and logs redact it."

@@ -16,8 +16,8 @@ const fnParam = "fn"
 func updater(f *jen.File, k *spec.Key, name string, d docText) {
 	first := fmt.Sprintf("%s sets %s to what fn returns for the current value. When the session does not hold %s, "+
 		"fn receives %s", name, d.short, k.Name, absentValue(k))
-	comment(f, first, d, false, updateCopyNote(k), conflictNote(k), flashUpdateNote(k),
-		updateRenamedNote(k, name), deprecatedNote(k))
+	comment(f, first, d, false, updateCopyNote(k), conflictNote(k), flashUpdateNote(k), updateTTLNote(k),
+		encryptedWriteNote(k), updateRenamedNote(k, name), deprecatedNote(k))
 	fn := jen.Id(fnParam).Func().Params(typeCode(k.Type)).Add(typeCode(k.Type))
 	f.Func().Params(receiver()).Id(name).Params(fn).Block(updateBody(k)...)
 }
@@ -26,8 +26,12 @@ func updater(f *jen.File, k *spec.Key, name string, d docText) {
 // runtime.Update(sess.runtimeSession, "key", ...), or, for a renamed key,
 // runtime.UpdateRenamed(sess.runtimeSession, "key", ..., "former", ...),
 // which reads through the former names and deletes them in the same
-// compare-and-set.
+// compare-and-set, or, for a key with a policy,
+// runtime.UpdateWith(sess.runtimeSession, "key", keyPolicy, ...).
 func updateBody(k *spec.Key) []jen.Code {
+	if k.HasPolicy() {
+		return []jen.Code{rt("UpdateWith").Call(inner(), jen.Lit(k.Name), jen.Id(policyVar(k)), applyFn(k))}
+	}
 	if len(k.RenamedFrom) == 0 {
 		return []jen.Code{rt("Update").Call(inner(), jen.Lit(k.Name), applyFn(k))}
 	}

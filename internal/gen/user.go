@@ -45,11 +45,17 @@ func userDecls(f *jen.File, s *spec.Schema) {
 		}
 	}
 	typ := t.String()
+	dropNote, body := "", signInBody(t)
+	if dropped := droppedKeys(s); len(dropped) > 0 {
+		dropNote = fmt.Sprintf(" It first removes %s, which %s marks on_sign_in: drop: state for visitors "+
+			"that the signed-in session does not carry.", droppedList(dropped), filepath.Base(s.File))
+		body = append([]jen.Code{jen.Id(recv).Dot(api.DropOnSignInName).Call()}, body...)
+	}
 	f.Comment(wrap(fmt.Sprintf("SignIn cycles the session key, as CycleKey does, and binds the session to the "+
 		"user %s, of the type %s declares for user ids. It is runtime.Session's SignIn with the id's "+
-		"text form, %s, which the store keeps.",
-		idParam, filepath.Base(s.File), textForm(t))))
-	f.Func().Params(receiver()).Id("SignIn").Params(jen.Id(idParam).Add(typeCode(t))).Block(signInBody(t)...)
+		"text form, %s, which the store keeps.%s",
+		idParam, filepath.Base(s.File), textForm(t), dropNote)))
+	f.Func().Params(receiver()).Id("SignIn").Params(jen.Id(idParam).Add(typeCode(t))).Block(body...)
 
 	f.Comment(wrap(fmt.Sprintf("BoundUser returns the user the session was bound to by SignIn, and whether "+
 		"it is bound. A stored id that does not parse as %s, such as one stored under an earlier user "+

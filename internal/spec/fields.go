@@ -6,7 +6,9 @@ package spec
 var SchemaFields = []string{"package", "user", "keys"}
 
 // KeyFields lists the fields of one key's declaration.
-var KeyFields = []string{"type", "doc", "default", "flash", "sensitive", "renamed_from", "deprecated"}
+var KeyFields = []string{
+	"type", "doc", "default", "flash", "sensitive", "encrypted", "ttl", "on_sign_in", "renamed_from", "deprecated",
+}
 
 // UserFields lists the fields of the top-level user mapping.
 var UserFields = []string{"type"}

@@ -182,3 +182,48 @@ func userTypeOf(s string) (*Type, error) {
 	}
 	return t, checkUserType(t)
 }
+
+// jsonTTL is the ttl field of a key in the JSON Schema.
+type jsonTTL struct {
+	Pattern string `json:"pattern"`
+	Not     struct {
+		Pattern string `json:"pattern"`
+	} `json:"not"`
+}
+
+// TestJSONSchemaPolicies checks the JSON Schema's ttl pattern and
+// on_sign_in values against the reader, on examples of both.
+func TestJSONSchemaPolicies(t *testing.T) {
+	var keys struct {
+		AdditionalProperties struct {
+			Properties struct {
+				TTL      jsonTTL `json:"ttl"`
+				OnSignIn struct {
+					Enum []string `json:"enum"`
+				} `json:"on_sign_in"`
+			} `json:"properties"`
+		} `json:"additionalProperties"`
+	}
+	if err := json.Unmarshal(readJSONSchema(t).Properties["keys"], &keys); err != nil {
+		t.Fatal(err)
+	}
+	props := keys.AdditionalProperties.Properties
+	pattern, zero := regexp.MustCompile(props.TTL.Pattern), regexp.MustCompile(props.TTL.Not.Pattern)
+	reads := func(field, value string) bool {
+		_, err := Read("s.yaml", []byte(fmt.Sprintf("keys:\n  a:\n    type: int\n    %s: %q\n", field, value)))
+		return err == nil
+	}
+	for _, s := range []string{
+		"10m", "1h30m", "90s", "1.5h", ".5s", "5.s", "+10m", "1µs", "1μs", "1us", "300ms", "2h45m30.5s", "0.001s",
+		"0s", "0", "00m", "0.0s", ".0h", "0h0m", "-10m", "10", "1d", "", "m", ".s", "10 m", "ten minutes",
+	} {
+		if got, want := pattern.MatchString(s) && !zero.MatchString(s), reads("ttl", s); got != want {
+			t.Errorf("JSON Schema ttl accepts %q: %v, reader accepts it: %v", s, got, want)
+		}
+	}
+	for _, s := range []string{"keep", "drop", "Drop", "remove", ""} {
+		if got, want := slices.Contains(props.OnSignIn.Enum, s), reads("on_sign_in", s); got != want {
+			t.Errorf("JSON Schema on_sign_in accepts %q: %v, reader accepts it: %v", s, got, want)
+		}
+	}
+}

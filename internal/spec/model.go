@@ -35,8 +35,18 @@ type Key struct {
 	// Flash marks a key that is removed from the session when read.
 	Flash bool
 	// Sensitive marks a key whose value is redacted in the admin page and
-	// in logs.
+	// in logs. It is set for every encrypted key.
 	Sensitive bool
+	// Encrypted marks a key whose value is stored sealed under the
+	// manager's key ring (runtime.Policy.Encrypted).
+	Encrypted bool
+	// TTL, when positive, is how long a value of the key lasts after it is
+	// set (runtime.Policy.TTL).
+	TTL time.Duration
+	// DropOnSignIn marks a key that SignIn and CycleKey remove from the
+	// session (on_sign_in: drop): state for visitors that is not carried
+	// into the signed-in session.
+	DropOnSignIn bool
 	// RenamedFrom are the key's former names, newest first: a session
 	// saved before the rename holds the value under one of them. The
 	// generated accessors read through them and move the value to Name.
@@ -59,6 +69,10 @@ type FormerName struct {
 	// Pos is where it is listed.
 	Pos Pos
 }
+
+// HasPolicy reports whether the accessors of k pass a runtime.Policy: k has
+// a ttl or is encrypted.
+func (k *Key) HasPolicy() bool { return k.TTL > 0 || k.Encrypted }
 
 // PosOf returns where the value of field is in k's declaration, or where k
 // is declared when the schema does not set that field.

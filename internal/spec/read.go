@@ -376,12 +376,19 @@ func (r *reader) key(f field) *Key {
 			k.Flash = r.boolean(kf.value, "flash")
 		case "sensitive":
 			k.Sensitive = r.boolean(kf.value, "sensitive")
+		case "encrypted":
+			k.Encrypted = r.boolean(kf.value, "encrypted")
+		case "ttl":
+			k.TTL = r.ttl(kf.value)
+		case "on_sign_in":
+			k.DropOnSignIn = r.onSignIn(kf.value)
 		case "renamed_from":
 			k.RenamedFrom = r.formerNames(kf.value, k.Name)
 		case "deprecated":
 			k.Deprecated = r.deprecation(kf.value)
 		}
 	}
+	r.checkPolicy(k)
 	if typ == nil {
 		r.errorf(f.key, "key %q has no type", k.Name)
 		return k

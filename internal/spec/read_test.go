@@ -13,7 +13,7 @@ func TestRejects(t *testing.T) {
 		{"unknown top field", "pakage: x\nkeys: {a: {type: int}}\n",
 			`s.yaml:1:1: unknown field "pakage" in the schema (want package, user or keys)`},
 		{"unknown key field", "keys:\n  a:\n    type: int\n    flsh: true\n",
-			`s.yaml:4:5: unknown field "flsh" in key "a" (want type, doc, default, flash, sensitive, renamed_from or deprecated)`},
+			`s.yaml:4:5: unknown field "flsh" in key "a" (want type, doc, default, flash, sensitive, encrypted, ttl, on_sign_in, renamed_from or deprecated)`},
 		{"missing type", "keys:\n  a:\n    doc: A.\n",
 			`s.yaml:2:3: key "a" has no type`},
 		{"unknown type", "keys:\n  a:\n    type: int65\n",
@@ -233,7 +233,7 @@ keys:
 		`s.yaml:6:11: unknown type "[]int65"; did you mean "[]int64"?`,
 		`s.yaml:7:3: key "flush" would generate Flush, which clashes with the lifecycle method Flush`,
 		`s.yaml:11:14: default 42 is not a string: quote it`,
-		`s.yaml:12:5: unknown field "colour" in key "theme" (want type, doc, default, flash, sensitive, renamed_from or deprecated)`,
+		`s.yaml:12:5: unknown field "colour" in key "theme" (want type, doc, default, flash, sensitive, encrypted, ttl, on_sign_in, renamed_from or deprecated)`,
 		`s.yaml:15:3: key "set_x" would generate SetX, which clashes with the setter of key "x" (line 13)`,
 		`s.yaml:19:14: default 300 overflows int8`,
 	}

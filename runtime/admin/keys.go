@@ -37,7 +37,7 @@ func (h *Handler) describe(rec runtime.Record) (keys []keyView, unset []runtime.
 		if runtime.IsReservedKey(name) {
 			k.Kind = "runtime"
 			k.Value = pretty(rec.Data[name])
-			k.Note = reservedNotes[name]
+			k.Note, _ = runtime.ReservedKeyDoc(name)
 			if k.Note == "" {
 				k.Note = "reserved for the runtime"
 			}

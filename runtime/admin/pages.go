@@ -81,15 +81,6 @@ type keyView struct {
 	Note     string // what a runtime key is for
 }
 
-// reservedNotes says what each key the runtime keeps holds, by name.
-var reservedNotes = func() map[string]string {
-	notes := map[string]string{}
-	for _, k := range runtime.ReservedKeys() {
-		notes[k.Name] = k.Doc
-	}
-	return notes
-}()
-
 func newRow(info runtime.SessionInfo, now time.Time) row {
 	hash := info.Hash.String()
 	return row{

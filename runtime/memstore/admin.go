@@ -1,11 +1,10 @@
 package memstore
 
 import (
-	"cmp"
 	"context"
 	"fmt"
-	"slices"
 
+	"github.com/sessiongen/sessiongen/internal/sessionlist"
 	"github.com/sessiongen/sessiongen/runtime"
 )
 
@@ -17,8 +16,8 @@ func (s *Store) ListSessions(ctx context.Context, userID string, offset, limit i
 	if err := ctx.Err(); err != nil {
 		return nil, 0, fmt.Errorf("memstore: list sessions: %w", err)
 	}
-	if offset < 0 || limit <= 0 {
-		return nil, 0, fmt.Errorf("memstore: list sessions: offset %d, limit %d: want offset >= 0 and limit > 0", offset, limit)
+	if err := sessionlist.CheckRange(offset, limit); err != nil {
+		return nil, 0, fmt.Errorf("memstore: list sessions: %w", err)
 	}
 	s.mu.Lock()
 	infos := make([]runtime.SessionInfo, 0, len(s.sessions))
@@ -32,18 +31,8 @@ func (s *Store) ListSessions(ctx context.Context, userID string, offset, limit i
 		})
 	}
 	s.mu.Unlock()
-	slices.SortFunc(infos, func(a, b runtime.SessionInfo) int {
-		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
-			return c
-		}
-		return cmp.Compare(string(a.Hash[:]), string(b.Hash[:]))
-	})
-	total := int64(len(infos))
-	if offset >= len(infos) {
-		return []runtime.SessionInfo{}, total, nil
-	}
-	infos = infos[offset:]
-	return slices.Clone(infos[:min(limit, len(infos))]), total, nil
+	page, total := sessionlist.Page(infos, offset, limit)
+	return page, total, nil
 }
 
 // FindSession returns a copy of the session stored under h, live or

@@ -3,7 +3,6 @@ package memstore
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"maps"
 	"time"
 
@@ -30,31 +29,6 @@ func apply(sess session, set map[string]json.RawMessage, c runtime.Change, now t
 		sess.userAgent = c.UserAgent
 	}
 	return sess
-}
-
-// copyJSON returns a copy of m that shares no memory with it, each value
-// compacted, as it would be after a round trip through PostgreSQL's jsonb.
-// It fails, as encoding/json does, if a value is not valid JSON, and with
-// an error wrapping runtime.ErrInvalidValue if PostgreSQL would refuse it,
-// so that this store keeps no value that pgstore would not; a nil value is
-// JSON null.
-func copyJSON(m map[string]json.RawMessage) (map[string]json.RawMessage, error) {
-	out := make(map[string]json.RawMessage, len(m))
-	for k, v := range m {
-		if v == nil {
-			out[k] = json.RawMessage("null")
-			continue
-		}
-		var buf bytes.Buffer
-		if err := json.Compact(&buf, v); err != nil {
-			return nil, fmt.Errorf("encode data: value of %q: %w", k, err)
-		}
-		if err := runtime.CheckStorable(buf.Bytes()); err != nil {
-			return nil, fmt.Errorf("encode data: value of %q: %w", k, err)
-		}
-		out[k] = buf.Bytes()
-	}
-	return out, nil
 }
 
 // cloneData returns a copy of stored data that shares no memory with it.

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sessiongen/sessiongen/internal/storedata"
 	"github.com/sessiongen/sessiongen/runtime"
 )
 
@@ -97,7 +98,7 @@ func (s *Store) Create(ctx context.Context, h runtime.TokenHash, rec runtime.Rec
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("memstore: create session: %w", err)
 	}
-	own, err := copyJSON(rec.Data)
+	own, err := storedata.CompactAll(rec.Data)
 	if err != nil {
 		return fmt.Errorf("memstore: create session: %w", err)
 	}
@@ -169,13 +170,13 @@ func (s *Store) change(ctx context.Context, op string, h runtime.TokenHash, c ru
 	return store(next)
 }
 
-// copyChange returns a copy of c.Set, as copyJSON does, after checking
-// c.Expect. It runs before the lock is taken.
+// copyChange returns a copy of c.Set, as storedata.CompactAll does, after
+// checking c.Expect. It runs before the lock is taken.
 func copyChange(c runtime.Change) (map[string]json.RawMessage, error) {
-	if err := checkExpect(c.Expect); err != nil {
+	if err := storedata.CheckExpect(c.Expect); err != nil {
 		return nil, err
 	}
-	return copyJSON(c.Set)
+	return storedata.CompactAll(c.Set)
 }
 
 // Delete removes the session under h, live or expired. Deleting a missing

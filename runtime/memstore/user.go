@@ -1,11 +1,10 @@
 package memstore
 
 import (
-	"cmp"
 	"context"
 	"fmt"
-	"slices"
 
+	"github.com/sessiongen/sessiongen/internal/sessionlist"
 	"github.com/sessiongen/sessiongen/runtime"
 )
 
@@ -27,12 +26,7 @@ func (s *Store) UserSessions(ctx context.Context, userID string) ([]runtime.Sess
 			CreatedAt: sess.createdAt, UpdatedAt: sess.updatedAt, ExpiresAt: sess.expiresAt,
 		})
 	}
-	slices.SortFunc(infos, func(a, b runtime.SessionInfo) int {
-		if c := b.UpdatedAt.Compare(a.UpdatedAt); c != 0 {
-			return c
-		}
-		return cmp.Compare(string(a.Hash[:]), string(b.Hash[:]))
-	})
+	sessionlist.SortSaved(infos)
 	return infos, nil
 }
 

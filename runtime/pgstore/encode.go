@@ -1,13 +1,12 @@
 package pgstore
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
 	"unicode/utf8"
 
-	"github.com/sessiongen/sessiongen/internal/jsonb"
+	"github.com/sessiongen/sessiongen/internal/storedata"
 	"github.com/sessiongen/sessiongen/runtime"
 )
 
@@ -79,11 +78,8 @@ func appendKey(b []byte, key string) []byte {
 // as memstore does) and the result fits c.MaxSize or is no larger than
 // data was. Sizes count as Load returns the data (runtime.SizeOf).
 func merged(data map[string]json.RawMessage, c runtime.Change) error {
-	for k, want := range c.Expect {
-		got, ok := data[k]
-		if want == nil && ok || want != nil && (!ok || !bytes.Equal(got, want) && !jsonb.Equal(got, want)) {
-			return runtime.ErrConflict
-		}
+	if !storedata.ExpectHolds(data, c.Expect) {
+		return runtime.ErrConflict
 	}
 	before := runtime.SizeOf(data)
 	for _, k := range c.Delete {

@@ -168,6 +168,11 @@ type meta struct {
 	agent *string // the new user agent, nil to keep it
 }
 
+// metaOf returns c's metadata as the statements' parameters.
+func metaOf(c runtime.Change) meta {
+	return meta{set: c.UserID != nil, id: nonEmpty(deref(c.UserID)), agent: nonEmpty(c.UserAgent)}
+}
+
 // replacer writes data whole to the session at version, with q, and
 // returns how many rows it wrote: 0 when the session is gone or at
 // another version.
@@ -177,7 +182,7 @@ type replacer func(q *db.Queries, data []byte, version int64, u meta) (int64, er
 // at c.Version, when c says which version it was made against and its
 // data fits; else, or when the row has moved on, as a merge.
 func (s *Store) save(ctx context.Context, op string, h runtime.TokenHash, c runtime.Change, replace replacer) error {
-	u := meta{set: c.UserID != nil, id: nonEmpty(deref(c.UserID)), agent: nonEmpty(c.UserAgent)}
+	u := metaOf(c)
 	if c.Version != 0 && (c.MaxSize <= 0 || runtime.SizeOf(c.Data) <= c.MaxSize) {
 		data, err := encodeData(c.Data, c.Set)
 		if err != nil {
@@ -203,15 +208,21 @@ const defaultOptimisticMerges = 3
 // merge applies c to the session under h as it is now: it reads the row,
 // checks c.Expect and c.MaxSize on its data, and writes the merged data
 // with replace at the version it read, again if a concurrent write got
-// there first, a few times; then it holds the row lock from the read to
-// the write, so that a session written without pause still takes c.
+// there first, a few times. Then, or at once when c.Expect fails and c
+// has a Rebase, it does the same holding the row lock from the read to
+// the write, where a failed c.Expect is settled by c.Rebase, so that a
+// session written without pause still takes c.
 func (s *Store) merge(ctx context.Context, h runtime.TokenHash, c runtime.Change, u meta, replace replacer) error {
 	for range s.optimisticMerges {
 		row, err := s.q.LoadSession(ctx, h[:])
 		if err != nil {
 			return notFound(err)
 		}
-		if n, err := mergeInto(s.q, row.Data, row.Version, c, u, replace); err != nil || n > 0 {
+		n, err := mergeInto(s.q, row.Data, row.Version, c, u, replace)
+		if errors.Is(err, runtime.ErrConflict) && c.Rebase != nil {
+			break
+		}
+		if err != nil || n > 0 {
 			return err
 		}
 	}
@@ -225,10 +236,26 @@ func (s *Store) merge(ctx context.Context, h runtime.TokenHash, c runtime.Change
 	if err != nil {
 		return notFound(err)
 	}
-	if n, err := mergeInto(q, row.Data, row.Version, c, u, replace); err != nil || n == 0 {
+	n, err := mergeInto(q, row.Data, row.Version, c, u, replace)
+	if errors.Is(err, runtime.ErrConflict) && c.Rebase != nil {
+		if c, err = rebased(row, c); err == nil {
+			n, err = mergeInto(q, row.Data, row.Version, c, metaOf(c), replace)
+		}
+	}
+	if err != nil || n == 0 {
 		return cmp.Or(err, runtime.ErrNotFound) // n is 1: the row is locked
 	}
 	return tx.Commit(ctx)
+}
+
+// rebased returns the change that c.Rebase makes of c against the locked
+// row.
+func rebased(row db.LockSessionRow, c runtime.Change) (runtime.Change, error) {
+	d, err := decodeObject(row.Data)
+	if err != nil {
+		return runtime.Change{}, fmt.Errorf("decode data: %w", err)
+	}
+	return c.Rebase(runtime.Record{Data: d, UserID: deref(row.UserID), UserAgent: row.UserAgent, Version: row.Version})
 }
 
 // mergeInto writes c merged into data, the stored data at version, with

@@ -142,4 +142,56 @@ var versionTests = []test{
 		}
 		wantRecord(t, s, h, want, exp)
 	}},
+	{"ConcurrentCompareAndSetsWithRebase", func(t *testing.T, s runtime.Store) {
+		// Increments through Expect, each with a Rebase that increments
+		// the stored value instead, as the middleware's does: a store may
+		// settle a conflict with it or return ErrConflict, and the caller
+		// then tries again; either way no increment is lost.
+		exp := live()
+		h := create(t, s, data("n", "0"), exp)
+		errs := make(chan error, writers)
+		var wg sync.WaitGroup
+		for range writers {
+			wg.Go(func() {
+				for attempt := 0; ; attempt++ {
+					rec, err := s.Load(context.Background(), h)
+					if err != nil {
+						errs <- err
+						return
+					}
+					err = s.Update(context.Background(), h, withExpiry(incremented(rec), exp))
+					if !errors.Is(err, runtime.ErrConflict) || attempt == 1000 {
+						if err != nil {
+							errs <- fmt.Errorf("increment: %w", err)
+						}
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Error(err)
+		}
+		wantRecord(t, s, h, data("n", fmt.Sprint(writers)), exp)
+	}},
+}
+
+// incremented returns the change that adds 1 to the number under "n" of rec,
+// as a compare-and-set made against rec, with a Rebase that makes the same
+// change against the session as stored.
+func incremented(rec runtime.Record) runtime.Change {
+	var n int
+	json.Unmarshal(rec.Data["n"], &n) //nolint:errcheck // a missing n counts from 0
+	c := versioned(rec, runtime.Change{
+		Set:    data("n", fmt.Sprint(n+1)),
+		Expect: map[string]json.RawMessage{"n": rec.Data["n"]},
+	})
+	c.Rebase = func(stored runtime.Record) (runtime.Change, error) {
+		next := incremented(stored)
+		next.ExpiresAt, next.Rebase = c.ExpiresAt, nil
+		return next, nil
+	}
+	return c
 }

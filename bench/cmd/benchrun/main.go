@@ -1,12 +1,12 @@
-// Command benchrun runs the whole benchmark against the local PostgreSQL:
-// it seeds the same number of sessions for each implementation, counts the
-// database round trips each route costs, drives load at each route of each
-// implementation in alternating rounds, prints the table, and writes
-// RESULTS.md and results.svg.
+// Command benchrun runs the whole benchmark against the local PostgreSQL
+// and Redis: it seeds the same number of sessions for each implementation,
+// counts the database (and Redis) round trips each route costs, drives
+// load at each route of each implementation in alternating rounds, prints
+// the table, and writes RESULTS.md and results.svg.
 //
 // Run it from bench/:
 //
-//	go run ./cmd/benchrun            # the full run, under 10 minutes on 2 cores
+//	go run ./cmd/benchrun            # the full run, under 12 minutes on 2 cores
 //	go run ./cmd/benchrun -quick     # a smoke test of a few seconds per route
 //
 // Each implementation runs in its own benchserver process; the load
@@ -26,6 +26,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -35,11 +37,12 @@ import (
 	"github.com/sessiongen/sessiongen/bench/internal/loadgen"
 )
 
-// issueImpls are the implementations that issue 7 compares, run by
-// default. Others in impl.Names run when -impls names them; one that shares
-// another's table must not run with it, as seeding one would empty the
-// other's sessions.
-var issueImpls = []string{"sessiongen", "scs", "gorilla", "bare"}
+// issueImpls are the implementations run by default: the four that issue
+// 7 compares, cachestore in front of pgstore, and issue 18's Redis and
+// file stores beside scs's Redis store. Others in impl.Names run when
+// -impls names them; one that shares another's table must not run with
+// it, as seeding one would empty the other's sessions.
+var issueImpls = []string{"sessiongen", "scs", "gorilla", "bare", "sessiongen-cached", "sessiongen-redis", "scs-redis", "sessiongen-file"}
 
 // config is the run's settings.
 type config struct {
@@ -54,6 +57,7 @@ type config struct {
 	Sessions      int
 	CountRequests int64
 	Out           string
+	Changes       string
 	ServerFlags   []string
 	Quick         bool
 	Micro         bool
@@ -69,10 +73,11 @@ func main() {
 	flag.DurationVar(&cfg.Duration, "duration", 4*time.Second, "measured time per route, implementation and round")
 	flag.DurationVar(&cfg.Warmup, "warmup", time.Second, "unmeasured load before each measurement")
 	flag.IntVar(&cfg.Workers, "workers", 16, "concurrent keep-alive connections of the load generator")
-	flag.IntVar(&cfg.Pool, "pool", 8, "database connections of each implementation")
+	flag.IntVar(&cfg.Pool, "pool", 8, "connections of each implementation to its store (PostgreSQL or Redis)")
 	flag.IntVar(&cfg.Sessions, "sessions", 1000, "sessions seeded per kind (small, large, login) and implementation")
 	flag.Int64Var(&cfg.CountRequests, "count-requests", 500, "requests per route over which round trips are counted")
 	flag.StringVar(&cfg.Out, "out", ".", "folder for RESULTS.md and results.svg (empty: write neither)")
+	flag.StringVar(&cfg.Changes, "changes", "CHANGES.md", "the hand-written table of issue 16's changes, which RESULTS.md includes as it is")
 	flag.StringVar(&serverFlags, "server-flags", "", "extra flags for every benchserver of the load phase, space-separated (e.g. -cpuprofile=/tmp/x.prof with -impls sessiongen)")
 	flag.BoolVar(&cfg.Micro, "micro", true, "also run the Go micro-benchmarks (runtime middleware, generated accessors) and include them in RESULTS.md")
 	flag.BoolVar(&cfg.Quick, "quick", false, "smoke test: 1 round of 1 s, 100 sessions, 100 counted requests; writes nothing unless -out is given")
@@ -126,6 +131,10 @@ func run(cfg config) error {
 	if cfg.Sessions < cfg.Workers {
 		return fmt.Errorf("-sessions %d: need at least as many sessions as -workers (%d)", cfg.Sessions, cfg.Workers)
 	}
+	changes, err := readChanges(cfg.Changes)
+	if err != nil {
+		return err
+	}
 	logf("database %s", redact(cfg.DSN))
 	if err := benchdb.Ensure(ctx, cfg.DSN); err != nil {
 		return err
@@ -135,6 +144,9 @@ func run(cfg config) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
+	if err := os.Mkdir(sessionDir(tmp), 0o700); err != nil {
+		return err
+	}
 	bin := filepath.Join(tmp, "benchserver")
 	logf("building benchserver")
 	build := exec.Command("go", "build", "-o", bin, "github.com/sessiongen/sessiongen/bench/cmd/benchserver")
@@ -144,11 +156,12 @@ func run(cfg config) error {
 	}
 
 	res := newResults(cfg)
+	res.Changes = changes
 	res.LoadStart = loadAvg()
 	if l := res.LoadStart; l > 1 {
 		logf("warning: load average %.2f before the run: other processes share the machine, and the figures will show it", l)
 	}
-	cookies, err := seedAll(ctx, cfg)
+	cookies, err := seedAll(ctx, cfg, sessionDir(tmp))
 	if err != nil {
 		return err
 	}
@@ -172,7 +185,7 @@ func run(cfg config) error {
 		}
 		servers[name] = s
 	}
-	meter := newCPUMeter(ctx, cfg.DSN)
+	meter := newCPUMeter(ctx, cfg.DSN, slices.ContainsFunc(cfg.Impls, res.usesRedis))
 	defer meter.close()
 	total := cfg.Rounds * len(cfg.Routes) * len(cfg.Impls)
 	done := 0
@@ -194,14 +207,18 @@ func run(cfg config) error {
 				}
 				if r.Requests > 0 {
 					n := time.Duration(r.Requests)
+					db := after.db - before.db
+					if res.usesRedis(name) {
+						db += after.redis - before.redis
+					}
 					res.addCPU(name, route, cpuPerRequest{
 						server: (after.server - before.server) / n,
-						db:     (after.db - before.db) / n,
+						db:     db / n,
 						loader: (after.loader - before.loader) / n,
 					})
 				}
 				done++
-				logf("[%d/%d] round %d %-12s %-10s %8.0f req/s%s", done, total, round+1, route, name, r.PerSecond(), errNote(r))
+				logf("[%d/%d] round %d %-12s %-17s %8.0f req/s%s", done, total, round+1, route, name, r.PerSecond(), errNote(r))
 				res.add(name, route, r)
 			}
 		}
@@ -293,11 +310,13 @@ func (s *seeded) target(addr, route string) loadgen.Target {
 	return t
 }
 
-// seedAll empties every implementation's table, then creates each one's
-// sessions in process, through its own seed routes, then checks that each
-// implementation still reads them back. (Emptying every table before
-// seeding any matters when two implementations share a table.)
-func seedAll(ctx context.Context, cfg config) (map[string]*seeded, error) {
+// seedAll empties every implementation's table (or keys, or files), then
+// creates each one's sessions in process, through its own seed routes,
+// then checks that each implementation still reads them back. (Emptying
+// every table before seeding any matters when two implementations share a
+// table.) sessiongen-file keeps its sessions in dir, where its servers
+// find them.
+func seedAll(ctx context.Context, cfg config, dir string) (map[string]*seeded, error) {
 	impls := map[string]impl.Impl{}
 	defer func() {
 		for _, x := range impls {
@@ -306,14 +325,16 @@ func seedAll(ctx context.Context, cfg config) (map[string]*seeded, error) {
 	}()
 	tables := map[string]bool{}
 	for _, name := range cfg.Impls {
-		x, err := impl.New(ctx, name, impl.Config{DSN: cfg.DSN, PoolSize: int32(cfg.Pool)})
+		x, err := impl.New(ctx, name, impl.Config{DSN: cfg.DSN, PoolSize: int32(cfg.Pool), Dir: dir})
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		impls[name] = x
-		if !tables[x.Table()] {
-			tables[x.Table()] = true
-			if err := benchdb.Reset(ctx, cfg.DSN, x.Table()); err != nil {
+		if t := x.Table(); t == "" || !tables[t] {
+			if t != "" {
+				tables[t] = true
+			}
+			if err := impl.Reset(ctx, x, cfg.DSN); err != nil {
 				return nil, fmt.Errorf("%s: %w", name, err)
 			}
 		}
@@ -396,7 +417,9 @@ func readBack(x impl.Impl, route, cookie string) string {
 }
 
 // countTrips runs each route through a server whose database connections
-// pass through a counting proxy, and records the round trips per request.
+// pass through a counting proxy, and records the round trips per request:
+// PostgreSQL's, and Redis's for an implementation that counts them
+// (impl.RedisTripsRoute).
 func countTrips(cfg config, bin, tmp, name string, s *seeded, res *results) error {
 	proxy, dsn, err := benchdb.Counted(cfg.DSN)
 	if err != nil {
@@ -408,8 +431,12 @@ func countTrips(cfg config, bin, tmp, name string, s *seeded, res *results) erro
 		return err
 	}
 	defer srv.stop()
+	routes := cfg.Routes
+	if name == "sessiongen" && slices.Contains(routes, "/write") {
+		routes = append(slices.Clone(routes), updateRoute)
+	}
 	const workers = 4
-	for _, route := range cfg.Routes {
+	for _, route := range routes {
 		t := s.target(srv.addr, route)
 		// Warm up first: pgx prepares each statement on each connection
 		// once, which costs a round trip of its own.
@@ -417,6 +444,10 @@ func countTrips(cfg config, bin, tmp, name string, s *seeded, res *results) erro
 			return err
 		}
 		before := proxy.RoundTrips()
+		redisBefore, redis, err := redisTrips(srv.addr)
+		if err != nil {
+			return err
+		}
 		r, err := loadgen.RunN(t, workers, 0, cfg.CountRequests)
 		if err != nil {
 			return err
@@ -425,9 +456,66 @@ func countTrips(cfg config, bin, tmp, name string, s *seeded, res *results) erro
 			return fmt.Errorf("%s: %d errors: %s", route, r.Errors, r.FirstError)
 		}
 		res.setTrips(name, route, float64(proxy.RoundTrips()-before)/float64(r.Requests))
+		if redis {
+			redisAfter, _, err := redisTrips(srv.addr)
+			if err != nil {
+				return err
+			}
+			res.setRedisTrips(name, route, float64(redisAfter-redisBefore)/float64(r.Requests))
+		}
 	}
 	logf("%s: counted round trips", name)
 	return nil
+}
+
+// redisTrips returns the Redis round trips that the server at addr has
+// made so far, and false if it does not count them (it does not serve
+// impl.RedisTripsRoute).
+func redisTrips(addr string) (int64, bool, error) {
+	res, err := http.Get("http://" + addr + impl.RedisTripsRoute)
+	if err != nil {
+		return 0, false, err
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	switch {
+	case err != nil:
+		return 0, false, err
+	case res.StatusCode == http.StatusNotFound:
+		return 0, false, nil
+	case res.StatusCode != http.StatusOK:
+		return 0, false, fmt.Errorf("%s: status %d: %.100s", impl.RedisTripsRoute, res.StatusCode, body)
+	}
+	n, err := strconv.ParseInt(string(body), 10, 64)
+	if err != nil {
+		return 0, false, fmt.Errorf("%s: %w", impl.RedisTripsRoute, err)
+	}
+	return n, true, nil
+}
+
+// sessionDir is the directory of sessiongen-file's sessions in the run's
+// temporary directory tmp, which every benchserver is given (-dir).
+func sessionDir(tmp string) string { return filepath.Join(tmp, "sessions") }
+
+// updateRoute is sessiongen's /write through the generated Update accessor
+// (impl/sessiongen.go). countTrips counts its round trips when it counts
+// /write's, for the target that the accessor adds none without a
+// conflict; it is not loaded, as no other implementation serves it.
+const updateRoute = "/update"
+
+// readChanges returns the hand-written table of issue 16's changes at
+// path, which RESULTS.md includes as it is, as a section of its own: it
+// must begin with a level-2 heading.
+func readChanges(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("the table of changes, included in RESULTS.md: %w (it is the hand-written bench/CHANGES.md: run benchrun in bench/, or name the file with -changes)", err)
+	}
+	s := strings.TrimSpace(string(b))
+	if !strings.HasPrefix(s, "## ") {
+		return "", fmt.Errorf("%s: it must begin with a level-2 heading (\"## ...\"), its section of RESULTS.md", path)
+	}
+	return s + "\n", nil
 }
 
 // server is a running benchserver.
@@ -438,15 +526,15 @@ type server struct {
 }
 
 // startServer starts benchserver on a port of 127.0.0.1 that it chooses
-// itself, its output going to a log file in tmp, and waits until it
-// serves.
+// itself, its output going to a log file in tmp, with sessiongen-file's
+// sessions in sessionDir(tmp), and waits until it serves.
 func startServer(bin, tmp, name, dsn string, pool int, extra []string) (*server, error) {
 	logFile, err := os.CreateTemp(tmp, name+"-*.log")
 	if err != nil {
 		return nil, err
 	}
 	defer logFile.Close()
-	args := append([]string{"-impl", name, "-addr", "127.0.0.1:0", "-dsn", dsn, "-pool", fmt.Sprint(pool)}, extra...)
+	args := append([]string{"-impl", name, "-addr", "127.0.0.1:0", "-dsn", dsn, "-pool", fmt.Sprint(pool), "-dir", sessionDir(tmp)}, extra...)
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {

@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/redis/go-redis/v9"
 
+	"github.com/sessiongen/sessiongen/bench/impl"
 	"github.com/sessiongen/sessiongen/bench/internal/loadgen"
 )
 
@@ -23,14 +25,17 @@ type results struct {
 	rps      map[string]map[string][]float64 // impl → route → per round
 	errs     map[string]map[string]int64
 	firstErr map[string]map[string]string
-	trips    map[string]map[string]float64
+	trips    map[string]map[string]float64 // PostgreSQL's
+	redis    map[string]map[string]float64 // Redis's, for the implementations that count them
 	cpu      map[string]map[string][]cpuPerRequest
+	lat      map[string]map[string][]latency // per round
 
 	Elapsed  time.Duration
 	Date     time.Time
 	Machine  []string // "key: value" lines
 	Versions []string
 	Micro    string // micro-benchmark output, if run
+	Changes  string // CHANGES.md, the hand-written table of issue 16's changes
 
 	LoadStart, LoadEnd float64 // 1-minute load averages
 }
@@ -42,14 +47,18 @@ func newResults(cfg config) *results {
 		errs:     map[string]map[string]int64{},
 		firstErr: map[string]map[string]string{},
 		trips:    map[string]map[string]float64{},
+		redis:    map[string]map[string]float64{},
 		cpu:      map[string]map[string][]cpuPerRequest{},
+		lat:      map[string]map[string][]latency{},
 	}
 	for _, name := range cfg.Impls {
 		r.rps[name] = map[string][]float64{}
 		r.errs[name] = map[string]int64{}
 		r.firstErr[name] = map[string]string{}
 		r.trips[name] = map[string]float64{}
+		r.redis[name] = map[string]float64{}
 		r.cpu[name] = map[string][]cpuPerRequest{}
+		r.lat[name] = map[string][]latency{}
 	}
 	return r
 }
@@ -60,6 +69,51 @@ func (r *results) add(name, route string, res loadgen.Result) {
 	if res.FirstError != "" && r.firstErr[name][route] == "" {
 		r.firstErr[name][route] = res.FirstError
 	}
+	if h := res.Latency; h != nil && h.Count() > 0 {
+		r.lat[name][route] = append(r.lat[name][route], latency{p50: h.Quantile(0.50), p99: h.Quantile(0.99), max: h.Max()})
+	}
+}
+
+// latency is one round's latency percentiles of a route.
+type latency struct{ p50, p99, max time.Duration }
+
+// latencyMedian returns the medians over the rounds of name's p50, p99 and
+// max latency on route, in milliseconds, NaN when none was measured.
+func (r *results) latencyMedian(name, route string) (p50, p99, worst float64) {
+	ls := r.lat[name][route]
+	if len(ls) == 0 {
+		return math.NaN(), math.NaN(), math.NaN()
+	}
+	var a, b, c []float64
+	for _, l := range ls {
+		a = append(a, ms(l.p50))
+		b = append(b, ms(l.p99))
+		c = append(c, ms(l.max))
+	}
+	return median(a), median(b), median(c)
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// fmtMs formats milliseconds to about three significant digits.
+func fmtMs(v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return "–"
+	case v >= 100:
+		return fmt.Sprintf("%.0f", v)
+	case v >= 10:
+		return fmt.Sprintf("%.1f", v)
+	}
+	return fmt.Sprintf("%.2f", v)
+}
+
+func (r *results) latencyString(name, route string) string {
+	p50, p99, worst := r.latencyMedian(name, route)
+	if math.IsNaN(p50) {
+		return "–"
+	}
+	return fmtMs(p50) + " / " + fmtMs(p99) + " / " + fmtMs(worst)
 }
 
 func (r *results) addCPU(name, route string, c cpuPerRequest) {
@@ -67,22 +121,40 @@ func (r *results) addCPU(name, route string, c cpuPerRequest) {
 }
 
 // cpuMedian returns the median CPU µs per request of the server, the
-// database backends and the load generator, as a string "a / b / c".
-func (r *results) cpuMedian(name, route string) string {
+// database backends and the load generator over the rounds, NaN when none
+// was measured.
+func (r *results) cpuMedian(name, route string) (server, db, loader float64) {
 	cs := r.cpu[name][route]
 	if len(cs) == 0 {
-		return "–"
+		return math.NaN(), math.NaN(), math.NaN()
 	}
-	var sv, db, ld []float64
+	var sv, d, ld []float64
 	for _, c := range cs {
 		sv = append(sv, float64(c.server)/1e3)
-		db = append(db, float64(c.db)/1e3)
+		d = append(d, float64(c.db)/1e3)
 		ld = append(ld, float64(c.loader)/1e3)
 	}
-	return fmt.Sprintf("%.0f / %.0f / %.0f", median(sv), median(db), median(ld))
+	return median(sv), median(d), median(ld)
+}
+
+// cpuString renders cpuMedian as "server / db / loader".
+func (r *results) cpuString(name, route string) string {
+	sv, db, ld := r.cpuMedian(name, route)
+	if math.IsNaN(sv) {
+		return "–"
+	}
+	return fmt.Sprintf("%.0f / %.0f / %.0f", sv, db, ld)
 }
 
 func (r *results) setTrips(name, route string, v float64) { r.trips[name][route] = v }
+
+// setRedisTrips records the Redis round trips per request of name on
+// route.
+func (r *results) setRedisTrips(name, route string, v float64) { r.redis[name][route] = v }
+
+// usesRedis reports whether name counted Redis round trips: whether it
+// keeps its sessions, or a cache of them, in Redis.
+func (r *results) usesRedis(name string) bool { return len(r.redis[name]) > 0 }
 
 func (r *results) errors() int64 {
 	var n int64
@@ -145,6 +217,21 @@ func fmtTrips(v float64) string {
 	return fmt.Sprintf("%.2f", v)
 }
 
+// tripsString renders name's round trips per request on route:
+// PostgreSQL's, and Redis's marked as such ("1.00 Redis", or "0.20 + 1.00
+// Redis" for an implementation that uses both).
+func (r *results) tripsString(name, route string) string {
+	pg := r.trip(name, route)
+	rt, ok := r.redis[name][route]
+	switch {
+	case !ok:
+		return fmtTrips(pg)
+	case pg == 0:
+		return fmtTrips(rt) + " Redis"
+	}
+	return fmtTrips(pg) + " + " + fmtTrips(rt) + " Redis"
+}
+
 func fmtRPS(v float64) string {
 	if math.IsNaN(v) {
 		return "–"
@@ -152,9 +239,21 @@ func fmtRPS(v float64) string {
 	return fmt.Sprintf("%.0f", v)
 }
 
+// scsBase is the implementation that the "× scs" column compares name
+// with: scs over the same kind of store, scs-redis for the
+// implementations over Redis alone, and scs over pgxstore for the others
+// (scs has no file store).
+func scsBase(name string) string {
+	switch name {
+	case "sessiongen-redis", "scs-redis":
+		return "scs-redis"
+	}
+	return "scs"
+}
+
 // rows returns the table's header and rows.
 func (r *results) rows() ([]string, [][]string) {
-	head := []string{"route", "impl", "req/s (median)", "min–max", "× bare", "× scs", "round trips/req", "CPU µs/req server / db / loader", "errors"}
+	head := []string{"route", "impl", "req/s (median)", "min–max", "× bare", "× scs", "latency ms p50 / p99 / max", "round trips/req", "CPU µs/req server / db / loader", "errors"}
 	var rows [][]string
 	for _, route := range r.cfg.Routes {
 		for _, name := range r.cfg.Impls {
@@ -165,8 +264,8 @@ func (r *results) rows() ([]string, [][]string) {
 			}
 			rows = append(rows, []string{
 				route, name, fmtRPS(r.median(name, route)), spread,
-				fmtRatio(r.ratio(name, "bare", route)), fmtRatio(r.ratio(name, "scs", route)),
-				fmtTrips(r.trip(name, route)), r.cpuMedian(name, route), fmt.Sprint(r.errs[name][route]),
+				fmtRatio(r.ratio(name, "bare", route)), fmtRatio(r.ratio(name, scsBase(name), route)),
+				r.latencyString(name, route), r.tripsString(name, route), r.cpuString(name, route), fmt.Sprint(r.errs[name][route]),
 			})
 		}
 	}
@@ -230,57 +329,95 @@ func (r *results) markdownTable() string {
 	return b.String()
 }
 
-// target is one of issue 7's targets for sessiongen.
+// target is one of the targets for sessiongen: issue 16's, and issue 7's
+// round trips.
 type target struct {
 	what     string
 	want     string
-	got      float64
+	shown    string // the measured figure, as the report shows it
 	ok       bool
 	measured bool
 }
 
+// tripWant are issue 7's round trips per request: exactly this many
+// (reads, and no session), or at most this many (writes).
+var tripWant = map[string]float64{"/nosession": 0, "/read": 1, "/read-large": 1, "/write": 2, "/write-large": 2}
+
+// bareWant are issue 16's least req/s, as a multiple of bare's.
+var bareWant = map[string]float64{"/write": 0.9, "/write-large": 1.1, "/read": 0.95, "/read-large": 0.95}
+
+// scsWant is issue 16's least req/s on every route, as a multiple of scs's.
+const scsWant = 1.25
+
+// targets returns sessiongen's targets that this run's implementations and
+// routes measure.
 func (r *results) targets() []target {
-	var ts []target
 	has := func(name string) bool { return slices.Contains(r.cfg.Impls, name) }
 	if !has("sessiongen") {
 		return nil
 	}
-	tripWant := map[string]float64{"/nosession": 0, "/read": 1, "/read-large": 1, "/write": 2, "/write-large": 2}
+	const sg = "sessiongen"
+	var ts []target
 	for _, route := range r.cfg.Routes {
 		want, ok := tripWant[route]
 		if !ok {
 			continue
 		}
-		got := r.trip("sessiongen", route)
+		got := r.trip(sg, route)
 		cmp := "≤"
 		if want < 2 {
 			cmp = "="
 		}
 		// Counts are averages: allow a stray pool ping or statement prepare.
 		met := got <= want+0.05 && (cmp == "≤" || got >= want-0.05)
-		ts = append(ts, target{what: "round trips/req " + route, want: fmt.Sprintf("%s %.0f", cmp, want), got: got, ok: met, measured: !math.IsNaN(got)})
+		ts = append(ts, target{what: "round trips/req " + route, want: fmt.Sprintf("%s %.0f", cmp, want), shown: fmtTrips(got), ok: met, measured: !math.IsNaN(got)})
 	}
-	bareWant := map[string]float64{"/nosession": 0.9, "/read": 0.9, "/write": 0.9, "/read-large": 1.0, "/write-large": 1.0}
+	if slices.Contains(r.cfg.Routes, "/write") {
+		got, write := r.trip(sg, updateRoute), r.trip(sg, "/write")
+		ts = append(ts, target{
+			what: "round trips/req " + updateRoute + " (UpdateCount, no conflict)", want: "≤ /write's",
+			shown: fmt.Sprintf("%s (/write %s)", fmtTrips(got), fmtTrips(write)),
+			ok:    got <= write+0.05, measured: !math.IsNaN(got) && !math.IsNaN(write),
+		})
+	}
 	if has("bare") {
 		for _, route := range r.cfg.Routes {
-			want, ok := bareWant[route]
-			if !ok {
-				continue
+			if want, ok := bareWant[route]; ok {
+				ts = append(ts, ratioTarget("req/s vs bare "+route, r.ratio(sg, "bare", route), want))
 			}
-			got := r.ratio("sessiongen", "bare", route)
-			ts = append(ts, target{what: "req/s vs bare " + route, want: fmt.Sprintf("≥ %.1f×", want), got: got, ok: got >= want, measured: !math.IsNaN(got)})
 		}
-	}
-	if allocs, ok := microAllocs(r.Micro, "BenchmarkMiddleware/untouched/cookie"); ok {
-		ts = append(ts, target{what: "middleware allocs/req, untouched", want: "≤ 4", got: allocs, ok: allocs <= 4, measured: true})
 	}
 	if has("scs") {
 		for _, route := range r.cfg.Routes {
-			got := r.ratio("sessiongen", "scs", route)
-			ts = append(ts, target{what: "req/s vs scs " + route, want: "≥ 1.3×", got: got, ok: got >= 1.3, measured: !math.IsNaN(got)})
+			ts = append(ts, ratioTarget("req/s vs scs "+route, r.ratio(sg, "scs", route), scsWant))
+		}
+		if slices.Contains(r.cfg.Routes, "/write") {
+			_, got, _ := r.latencyMedian(sg, "/write")
+			_, scs, _ := r.latencyMedian("scs", "/write")
+			ts = append(ts, notAboveSCS("p99 latency /write", got, scs, fmtMs, " ms"))
+			_, got, _ = r.cpuMedian(sg, "/write")
+			_, scs, _ = r.cpuMedian("scs", "/write")
+			ts = append(ts, notAboveSCS("PostgreSQL CPU µs/req /write", got, scs, func(v float64) string { return fmt.Sprintf("%.0f", v) }, " µs"))
 		}
 	}
+	if allocs, ok := microAllocs(r.Micro, "BenchmarkMiddleware/untouched/cookie"); ok {
+		ts = append(ts, target{what: "middleware allocs/req, untouched", want: "≤ 4", shown: fmt.Sprintf("%.0f", allocs), ok: allocs <= 4, measured: true})
+	}
 	return ts
+}
+
+// ratioTarget is the target of a req/s ratio of at least want.
+func ratioTarget(what string, got, want float64) target {
+	return target{what: what, want: fmt.Sprintf("≥ %.2f×", want), shown: fmtRatio(got), ok: got >= want, measured: !math.IsNaN(got)}
+}
+
+// notAboveSCS is the target of a figure no higher than scs's, shown with
+// both.
+func notAboveSCS(what string, got, scs float64, format func(float64) string, unit string) target {
+	return target{
+		what: what, want: "≤ scs's", shown: fmt.Sprintf("%s%s (scs %s)", format(got), unit, format(scs)),
+		ok: got <= scs, measured: !math.IsNaN(got) && !math.IsNaN(scs),
+	}
 }
 
 // microAllocs returns the allocs/op of the named micro-benchmark in out.
@@ -302,16 +439,6 @@ func microAllocs(out, name string) (float64, bool) {
 	return 0, false
 }
 
-func (t target) gotString() string {
-	if strings.HasPrefix(t.what, "round trips") {
-		return fmtTrips(t.got)
-	}
-	if strings.HasPrefix(t.what, "middleware allocs") {
-		return fmt.Sprintf("%.0f", t.got)
-	}
-	return fmtRatio(t.got)
-}
-
 func (t target) verdict() string {
 	switch {
 	case !t.measured:
@@ -323,10 +450,15 @@ func (t target) verdict() string {
 }
 
 func (r *results) targetsText() string {
+	ts := r.targets()
+	var what, want, shown int
+	for _, t := range ts {
+		what, want, shown = max(what, len([]rune(t.what))), max(want, len([]rune(t.want))), max(shown, len([]rune(t.shown)))
+	}
 	var b strings.Builder
-	b.WriteString("issue 7 targets for sessiongen:\n")
-	for _, t := range r.targets() {
-		fmt.Fprintf(&b, "  %-30s want %-8s got %-8s %s\n", t.what, t.want, t.gotString(), t.verdict())
+	b.WriteString("issue 16 targets for sessiongen (round trips: issue 7's):\n")
+	for _, t := range ts {
+		fmt.Fprintf(&b, "  %-*s  want %-*s  got %-*s  %s\n", what, t.what, want, t.want, shown, t.shown, t.verdict())
 	}
 	return b.String()
 }
@@ -339,7 +471,7 @@ func (r *results) targetsMarkdown() string {
 		if v == "MISSED" {
 			v = "**missed**"
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", t.what, t.want, t.gotString(), v)
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", t.what, t.want, t.shown, v)
 	}
 	return b.String()
 }
@@ -361,12 +493,18 @@ func (r *results) describe(ctx context.Context, cfg config) error {
 	}
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, d := range bi.Deps {
-			for _, p := range []string{"github.com/alexedwards/scs", "github.com/gorilla/", "github.com/wader/gormstore", "gorm.io/", "github.com/jackc/pgx"} {
+			for _, p := range []string{"github.com/alexedwards/scs", "github.com/gorilla/", "github.com/wader/gormstore", "gorm.io/", "github.com/jackc/pgx", "github.com/gomodule/redigo", "github.com/redis/go-redis"} {
 				if strings.HasPrefix(d.Path, p) {
 					r.Versions = append(r.Versions, d.Path+" "+d.Version)
 				}
 			}
 		}
+	}
+	if slices.ContainsFunc(cfg.Impls, r.usesRedis) {
+		r.describeRedis(ctx)
+	}
+	if slices.Contains(cfg.Impls, "sessiongen-file") {
+		r.Machine = append(r.Machine, fmt.Sprintf("sessiongen-file's directory: in %s, on %s (each save syncs a file and the directory)", os.TempDir(), mountOf(os.TempDir())))
 	}
 	conn, err := pgx.Connect(ctx, cfg.DSN)
 	if err != nil {
@@ -387,6 +525,49 @@ func (r *results) describe(ctx context.Context, cfg config) error {
 	}
 	r.Machine = append(r.Machine, "PostgreSQL settings: "+strings.Join(settings, ", ")+" (the server's own, untuned)")
 	return nil
+}
+
+// describeRedis records the Redis server's version and the settings that
+// bound its writes: persistence and eviction.
+func (r *results) describeRedis(ctx context.Context) {
+	rdb := redis.NewClient(&redis.Options{Addr: impl.RedisAddr(), ContextTimeoutEnabled: true})
+	defer rdb.Close()
+	info, err := rdb.Info(ctx, "server").Result()
+	if err != nil {
+		logf("Redis info: %v", err)
+		return
+	}
+	_, version, _ := strings.Cut(info, "redis_version:")
+	version, _, _ = strings.Cut(version, "\r\n")
+	r.Versions = append(r.Versions, "Redis: "+version)
+	var settings []string
+	for _, name := range []string{"appendonly", "appendfsync", "save", "maxmemory", "maxmemory-policy"} {
+		if v, err := rdb.ConfigGet(ctx, name).Result(); err == nil {
+			settings = append(settings, fmt.Sprintf("%s=%q", name, v[name]))
+		}
+	}
+	r.Machine = append(r.Machine, "Redis settings: "+strings.Join(settings, ", ")+" (the server's own, untuned)")
+}
+
+// mountOf returns the file system that holds path: its type and device,
+// from the longest mount point of /proc/self/mounts that contains it.
+func mountOf(path string) string {
+	b, err := os.ReadFile("/proc/self/mounts")
+	if err != nil {
+		return "an unknown file system"
+	}
+	best, desc := "", "an unknown file system"
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 3 {
+			continue
+		}
+		dir := f[1]
+		if (path == dir || strings.HasPrefix(path, strings.TrimSuffix(dir, "/")+"/")) && len(dir) > len(best) {
+			best, desc = dir, fmt.Sprintf("%s (%s, mounted on %s)", f[2], f[0], dir)
+		}
+	}
+	return desc
 }
 
 func cpuModel() string {
@@ -431,8 +612,9 @@ func (r *results) markdown() string {
 		b.WriteString("- " + l + "\n")
 	}
 	b.WriteString("\n## Method\n\n")
-	fmt.Fprintf(&b, "- Each implementation runs in its own `benchserver` process with a pool of %d database connections, "+
-		"against the same PostgreSQL database, in a table of its own, seeded with the same sessions: "+
+	fmt.Fprintf(&b, "- Each implementation runs in its own `benchserver` process with a pool of %d connections to its store, "+
+		"over a store of its own: a table of its own in the same PostgreSQL database, a key prefix of its own in the same Redis "+
+		"(sessiongen-redis, scs-redis), or a directory of its own (sessiongen-file); each seeded with the same sessions: "+
 		"%d small ones (`count`, `name`), %d large ones (50 string keys `k00`..`k49` of %d bytes: 8,000 bytes of values) and %d for `/login`.\n",
 		c.Pool, c.Sessions, c.Sessions, 160, c.Sessions)
 	fmt.Fprintf(&b, "- The load generator (in `benchrun`, on the same 2 cores as the servers and PostgreSQL) keeps %d HTTP/1.1 keep-alive "+
@@ -444,14 +626,30 @@ func (r *results) markdown() string {
 	fmt.Fprintf(&b, "- Round trips are counted, not guessed: before the load, each implementation serves each route through a TCP proxy "+
 		"that reads the PostgreSQL wire protocol and counts every Sync and simple Query message the server sends "+
 		"(each is one wait for the database), over %d requests after a warm-up that lets pgx prepare its statements. "+
-		"This counts gorm's statements, pool pings and prepares the same way as pgx's.\n", c.CountRequests)
+		"This counts gorm's statements, pool pings and prepares the same way as pgx's. "+
+		"Redis round trips, marked \"Redis\", are counted in the client over the same requests: a go-redis hook counts each command "+
+		"sent alone and each pipeline (sessiongen-redis; sessiongen-cached's cache), a wrapper of redigo's connection each Do or Flush "+
+		"that sends something (scs-redis). sessiongen-file makes none.\n", c.CountRequests)
 	b.WriteString("- CPU µs/req is the CPU time (user + system, from /proc) used during the measured window, divided by its requests, " +
-		"of the implementation's server process, of the PostgreSQL backends connected to the benchmark database, and of the load generator; " +
-		"median of the rounds. PostgreSQL's background processes (WAL writer, checkpointer, autovacuum) are not counted. " +
-		"With the 2 cores shared by all three, the sum is what bounds req/s.\n")
+		"of the implementation's server process, of its store (db: the PostgreSQL backends connected to the benchmark database, " +
+		"plus, for an implementation over Redis, the whole Redis server, from INFO cpu; sessiongen-file's file work is in its server's system time, but for the kernel's journal threads), " +
+		"and of the load generator; median of the rounds. PostgreSQL's background processes (WAL writer, checkpointer, autovacuum) are not counted. " +
+		"With the 2 cores shared by all of them, the sum is what bounds req/s.\n")
+	b.WriteString("- × bare is against `bare`, the hand-written PostgreSQL floor, on every row. × scs is against scs over the same kind of store: " +
+		"scs-redis for sessiongen-redis (and scs-redis itself), scs over pgxstore for the others (scs has no file store).\n")
+	b.WriteString("- Latency is each successful request's in the measured window, from writing it to reading the whole response, " +
+		"counted by each connection in a histogram of fixed buckets (each at most 1/32 of its values wide: p50 and p99 are " +
+		"the upper bound of their bucket, at most 3.2% high; max is exact). The connections are closed-loop, each sending its next " +
+		"request when the last is answered, so this is the latency at the load they make, not at a fixed arrival rate. " +
+		"p50, p99 and max are each the median of the rounds.\n")
 	b.WriteString("\n## Results\n\n![requests per second by route and implementation](results.svg)\n\n")
 	b.WriteString(r.markdownTable())
-	b.WriteString("\n### Issue 7's targets for sessiongen\n\n")
+	b.WriteString("\n### Issue 16's targets for sessiongen\n\n")
+	fmt.Fprintf(&b, "Issue 16's targets, with issue 7's round trips per request kept. `%s` is `/write` through the generated "+
+		"`UpdateCount` accessor, a compare-and-set of `count`, which only sessiongen serves: its round trips are counted like the "+
+		"routes' but it is not loaded. No request conflicts there (each connection has its sessions to itself), so it shows "+
+		"what the accessor costs without a conflict; `TestUpdateCostsNoExtraRoundTrip` in `runtime/` checks the same "+
+		"against each store.\n\n", updateRoute)
 	b.WriteString(r.targetsMarkdown())
 	b.WriteString("\n### Every round\n\n| route | impl | req/s per round |\n| --- | --- | --- |\n")
 	for _, route := range c.Routes {
@@ -472,6 +670,10 @@ func (r *results) markdown() string {
 				}
 			}
 		}
+	}
+	if r.Changes != "" {
+		b.WriteString("\n")
+		b.WriteString(r.Changes)
 	}
 	if r.Micro != "" {
 		b.WriteString("\n## Micro-benchmarks\n\n")

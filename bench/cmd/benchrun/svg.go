@@ -9,10 +9,14 @@ import (
 
 // colors of the implementations' bars.
 var colors = map[string]string{
-	"sessiongen": "#2563eb",
-	"scs":        "#ea580c",
-	"gorilla":    "#16a34a",
-	"bare":       "#6b7280",
+	"sessiongen":        "#2563eb",
+	"sessiongen-cached": "#7c3aed",
+	"sessiongen-redis":  "#0891b2",
+	"sessiongen-file":   "#1e3a8a",
+	"scs":               "#ea580c",
+	"scs-redis":         "#f59e0b",
+	"gorilla":           "#16a34a",
+	"bare":              "#6b7280",
 }
 
 // svg renders the medians as a grouped bar chart: one group per route, one
@@ -20,7 +24,7 @@ var colors = map[string]string{
 func (r *results) svg() string {
 	routes, impls := r.cfg.Routes, r.cfg.Impls
 	const (
-		width   = 960
+		minBarW = 22 // wide enough for its label
 		height  = 480
 		left    = 70
 		right   = 20
@@ -29,6 +33,8 @@ func (r *results) svg() string {
 		barGap  = 2
 		groupPd = 18
 	)
+	// Wide enough for bars of at least minBarW.
+	width := max(960, left+right+len(routes)*(2*groupPd+len(impls)*minBarW+(len(impls)-1)*barGap))
 	plotW, plotH := float64(width-left-right), float64(height-top-bottom)
 	top0 := 0.0
 	for _, route := range routes {
@@ -82,15 +88,21 @@ func (r *results) svg() string {
 		fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle">%s</text>`+"\n", gx+groupW/2, height-bottom+18, html.EscapeString(route))
 	}
 	fmt.Fprintf(&b, `<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#333"/>`+"\n", left, y(0), width-right, y(0))
-	lx := float64(width - right - 110*len(impls))
-	for i, name := range impls {
-		x := lx + float64(i)*110
+	// The legend, right-aligned, each key as wide as its name (about 7 px
+	// a character).
+	keyW := func(name string) float64 { return float64(16 + 7*len(name) + 14) }
+	x := float64(width - right)
+	for _, name := range impls {
+		x -= keyW(name)
+	}
+	for _, name := range impls {
 		color := colors[name]
 		if color == "" {
 			color = "#999999"
 		}
 		fmt.Fprintf(&b, `<rect x="%.1f" y="%d" width="12" height="12" fill="%s"/>`+"\n", x, height-22, color)
 		fmt.Fprintf(&b, `<text x="%.1f" y="%d">%s</text>`+"\n", x+16, height-12, html.EscapeString(name))
+		x += keyW(name)
 	}
 	b.WriteString("</svg>\n")
 	return b.String()

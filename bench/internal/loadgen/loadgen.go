@@ -2,7 +2,8 @@
 // keep-alive connections, with little work per request: each worker writes
 // a prepared request and reads the response with a small parser, so the
 // load generator takes as little CPU as it can from the server it measures
-// on the same machine.
+// on the same machine. Each worker also counts the latency of its measured
+// requests in a Histogram of its own, merged when the run ends.
 package loadgen
 
 import (
@@ -43,6 +44,12 @@ type Result struct {
 	Errors     int64         // failed requests (connection errors, status not 200) in the whole run
 	Elapsed    time.Duration // the measured window
 	FirstError string        // the first failure, for the report
+	// Latency holds the latency of each of the Requests: from just before
+	// the request is written (or its connection dialled) to the end of the
+	// response's body. The workers send their next request only once the
+	// last one is answered, so this is the latency under the load they
+	// make, not at a fixed rate of arrivals. Never nil.
+	Latency *Histogram
 }
 
 // PerSecond returns the successful requests per second.
@@ -110,12 +117,12 @@ func run(t Target, workers int, next func() (measure, stop bool), control func()
 		workers = 1
 	}
 	if len(t.Cookies) < workers {
-		return Result{}, fmt.Errorf("loadgen: %d cookies for %d workers", len(t.Cookies), workers)
+		return Result{Latency: new(Histogram)}, fmt.Errorf("loadgen: %d cookies for %d workers", len(t.Cookies), workers)
 	}
 	var (
 		wg       sync.WaitGroup
-		requests atomic.Int64
-		errs     atomic.Int64
+		mu       sync.Mutex // guards res
+		res      = Result{Latency: new(Histogram)}
 		firstErr atomic.Value
 	)
 	for w := range workers {
@@ -125,12 +132,30 @@ func run(t Target, workers int, next func() (measure, stop bool), control func()
 			wk := &worker{t: t, index: w, step: workers}
 			defer wk.close()
 			var n, e int64
-			defer func() { requests.Add(n); errs.Add(e) }()
+			latency := new(Histogram)
+			defer func() {
+				mu.Lock()
+				defer mu.Unlock()
+				res.Requests += n
+				res.Errors += e
+				res.Latency.Merge(latency)
+			}()
+			// One monotonic clock reading per request, not two: the end
+			// of a measured response starts the next request's clock
+			// (only next() runs in between). On this benchmark's virtual
+			// machine a reading costs about 0.15 µs.
+			clock := time.Now()
+			last := time.Duration(-1) // the end of the previous request, if it was measured and answered
 			for {
 				measure, stop := next()
 				if stop {
 					return
 				}
+				began := last
+				if measure && began < 0 {
+					began = time.Since(clock)
+				}
+				last = -1
 				if err := wk.do(); err != nil {
 					e++
 					firstErr.CompareAndSwap(nil, err.Error())
@@ -141,6 +166,8 @@ func run(t Target, workers int, next func() (measure, stop bool), control func()
 					continue
 				}
 				if measure {
+					last = time.Since(clock)
+					latency.Record(last - began)
 					n++
 				}
 			}
@@ -150,7 +177,6 @@ func run(t Target, workers int, next func() (measure, stop bool), control func()
 		control()
 	}
 	wg.Wait()
-	res := Result{Requests: requests.Load(), Errors: errs.Load()}
 	if v, ok := firstErr.Load().(string); ok {
 		res.FirstError = v
 	}

@@ -149,26 +149,33 @@ func (q *Queries) LoadSession(ctx context.Context, tokenHash []byte) (LoadSessio
 }
 
 const lockSession = `-- name: LockSession :one
-SELECT data, version
+SELECT data, version, user_id, user_agent
 FROM sessiongen_sessions
 WHERE token_hash = $1 AND expires_at > now()
 FOR UPDATE
 `
 
 type LockSessionRow struct {
-	Data    []byte
-	Version int64
+	Data      []byte
+	Version   int64
+	UserID    *string
+	UserAgent string
 }
 
-// LockSession returns a live session's data and version, and locks its
-// row until the transaction ends: the read of pgstore's per-key merge,
+// LockSession returns a live session's data, version and metadata, and
+// locks its row until the transaction ends: the read of pgstore's per-key merge,
 // which a save falls back to when the row is no longer at the version it
 // loaded, and which a change made without a version always is. Under READ
 // COMMITTED, a row written concurrently is read as that write left it.
 func (q *Queries) LockSession(ctx context.Context, tokenHash []byte) (LockSessionRow, error) {
 	row := q.db.QueryRow(ctx, lockSession, tokenHash)
 	var i LockSessionRow
-	err := row.Scan(&i.Data, &i.Version)
+	err := row.Scan(
+		&i.Data,
+		&i.Version,
+		&i.UserID,
+		&i.UserAgent,
+	)
 	return i, err
 }
 
