@@ -125,7 +125,7 @@ func TestRedisExpires(t *testing.T) {
 	}
 	t.Run("MinRetention", func(t *testing.T) {
 		s := newStore(t, rdb, redisstore.WithRetention(redisstore.MinRetention))
-		soon := create(t, s, data("a", "1"), "u", time.Now().Add(150*time.Millisecond))
+		soon := create(t, s, data("a", "1"), "u", time.Now().Add(time.Second)) // long enough to load it first under -race
 		gone := create(t, s, data("a", "1"), "", time.Now().Add(-time.Hour))
 		if n, err := rdb.Exists(ctx, s.Key(gone)).Result(); err != nil || n != 0 {
 			t.Errorf("a session created expired is in Redis (%d, %v), want dropped at once", n, err)
@@ -133,7 +133,7 @@ func TestRedisExpires(t *testing.T) {
 		if _, err := s.Load(ctx, soon); err != nil {
 			t.Fatalf("Load before expiry: %v", err)
 		}
-		time.Sleep(300 * time.Millisecond)
+		time.Sleep(1500 * time.Millisecond)
 		if n, err := rdb.Exists(ctx, s.Key(soon)).Result(); err != nil || n != 0 {
 			t.Errorf("an expired session is in Redis (%d, %v), want dropped", n, err)
 		}
