@@ -504,6 +504,9 @@ func (c *Cluster) Reshard(t testing.TB, from, to string, slots int) string {
 	if len(running) == 0 {
 		t.Fatal("rediscluster: no node runs")
 	}
+	// redis-cli refuses to reshard until every node has the configuration
+	// of the last reshard, which takes a moment to spread.
+	c.waitAgreed(t, running[0], reshardAgreeTimeout)
 	args := []string{"--cluster", "reshard", running[0],
 		"--cluster-from", from, "--cluster-to", to,
 		"--cluster-slots", strconv.Itoa(slots), "--cluster-yes"}
@@ -512,4 +515,26 @@ func (c *Cluster) Reshard(t testing.TB, from, to string, slots int) string {
 		t.Fatalf("rediscluster: redis-cli %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 	return out
+}
+
+// reshardAgreeTimeout bounds how long Reshard waits for the nodes to agree
+// on the cluster's configuration.
+const reshardAgreeTimeout = 30 * time.Second
+
+// waitAgreed waits until `redis-cli --cluster check` through addr finds no
+// error, such as nodes that do not agree about the configuration, failing
+// t after within.
+func (c *Cluster) waitAgreed(t testing.TB, addr string, within time.Duration) {
+	t.Helper()
+	start := time.Now()
+	for {
+		out, err := c.run("--cluster", "check", addr)
+		if err == nil && !strings.Contains(out, "[ERR]") {
+			return
+		}
+		if time.Since(start) > within {
+			t.Fatalf("rediscluster: the nodes do not agree after %v: %v\n%s", within, err, out)
+		}
+		time.Sleep(pollInterval)
+	}
 }
