@@ -145,7 +145,8 @@ func (s *Store) Cycle(ctx context.Context, from, to runtime.TokenHash, c runtime
 
 // change applies c to the live session under h, for the operation op of
 // Update or Cycle, and hands the result to store, which keeps it, all
-// under one hold of the lock. It returns runtime.ErrNotFound when there is
+// under one hold of the lock; a c.Expect that does not hold is settled by
+// c.Rebase when c has one. It returns runtime.ErrNotFound when there is
 // no live session under h, and an error wrapping runtime.ErrConflict or
 // runtime.ErrTooLarge when c.Expect or c.MaxSize does not hold, without
 // calling store.
@@ -162,6 +163,16 @@ func (s *Store) change(ctx context.Context, op string, h runtime.TokenHash, c ru
 	sess, ok := s.live(h)
 	if !ok {
 		return runtime.ErrNotFound
+	}
+	if c.Rebase != nil && !storedata.ExpectHolds(sess.data, c.Expect) {
+		// Settled here, under the lock, so a compare-and-set on a session
+		// that many requests update at once still lands.
+		if c, err = c.Rebase(sess.record()); err != nil {
+			return fmt.Errorf("memstore: %s: %w", op, err)
+		}
+		if set, err = copyChange(c); err != nil {
+			return fmt.Errorf("memstore: %s: %w", op, err)
+		}
 	}
 	next := apply(sess, set, c, s.now())
 	if err := admit(sess.data, next.data, c); err != nil {

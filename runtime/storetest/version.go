@@ -8,6 +8,7 @@ import (
 	"maps"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/sessiongen/sessiongen/runtime"
 )
@@ -159,7 +160,7 @@ var versionTests = []test{
 						errs <- err
 						return
 					}
-					err = s.Update(context.Background(), h, withExpiry(incremented(rec), exp))
+					err = s.Update(context.Background(), h, incremented(rec, exp))
 					if !errors.Is(err, runtime.ErrConflict) || attempt == 1000 {
 						if err != nil {
 							errs <- fmt.Errorf("increment: %w", err)
@@ -179,18 +180,19 @@ var versionTests = []test{
 }
 
 // incremented returns the change that adds 1 to the number under "n" of rec,
-// as a compare-and-set made against rec, with a Rebase that makes the same
-// change against the session as stored.
-func incremented(rec runtime.Record) runtime.Change {
+// as a compare-and-set made against rec, with the expiry exp and a Rebase
+// that makes the same change against the session as stored.
+func incremented(rec runtime.Record, exp time.Time) runtime.Change {
 	var n int
 	json.Unmarshal(rec.Data["n"], &n) //nolint:errcheck // a missing n counts from 0
 	c := versioned(rec, runtime.Change{
-		Set:    data("n", fmt.Sprint(n+1)),
-		Expect: map[string]json.RawMessage{"n": rec.Data["n"]},
+		Set:       data("n", fmt.Sprint(n+1)),
+		Expect:    map[string]json.RawMessage{"n": rec.Data["n"]},
+		ExpiresAt: exp,
 	})
 	c.Rebase = func(stored runtime.Record) (runtime.Change, error) {
-		next := incremented(stored)
-		next.ExpiresAt, next.Rebase = c.ExpiresAt, nil
+		next := incremented(stored, exp)
+		next.Rebase = nil
 		return next, nil
 	}
 	return c
