@@ -403,10 +403,11 @@ func TestClusterCoherence(t *testing.T) {
 // their deletion, during that window and after it. Redis errors must never
 // fail a request, and no acknowledged write may be lost; once every
 // instance uses the cache again, no read may be stale and no deleted
-// session served. During the window both happen (see docs/SCALING.md): an
-// instance that met the dead master takes all of Redis for down and defers
-// every invalidation until it is back, while another instance, or the same
-// one between health checks, still reads the other masters' entries.
+// session served. During the window they should not happen either, since
+// a Store marks down only the dead master, tries every invalidation, and
+// cleans the promoted replica before it serves from it (see the package
+// doc's "Redis Cluster"); the test reports how many did, and
+// docs/SCALING.md the figures.
 //
 // It does so with clients that reload the slot map every clusterReload
 // and, without -short, with go-redis's default (60 s).

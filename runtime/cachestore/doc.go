@@ -76,6 +76,32 @@
 // maximum TTL. A process that dies between a write and its invalidation
 // leaves the same bounded window.
 //
+// # Redis Cluster
+//
+// With a *redis.ClusterClient, health is kept per master: a failed call
+// marks down only the master that holds its key, whose slots are then
+// read from the wrapped store, while the other masters go on serving. A
+// write's invalidation is tried whatever is marked down, one command per
+// session rather than a pipeline, so that go-redis, meeting a dead master,
+// retries on another node and follows its MOVED to the replica that took
+// over; one that still fails is tried once more on a freshly read slot
+// map, and only then remembered for replay. An invalidation put off is
+// one another instance, which never hears of it, may serve stale.
+//
+// A replica that a failover promotes holds what it replicated before:
+// entries made stale by writes whose invalidations could not reach the
+// dead master — another instance's writes among them, which only that
+// instance would replay — and entries whose invalidation the dead master
+// acknowledged but never sent on. So the Store serves nothing from a
+// master that was not among the masters it first saw, or that stopped
+// being a master since, until it has removed every key under its prefix
+// from it (SCAN, then UNLINK, each page bounded by the timeout); reads of
+// its slots go to the wrapped store meanwhile. That cleaning costs one
+// pass over the promoted master's keys per instance, and only after a
+// failover or at the start of a master the Store did not know. A slot
+// moved by resharding (MIGRATE) needs nothing: keys move with their
+// values, and go-redis follows MOVED and ASK.
+//
 // # Other stores' extras
 //
 // A Store is a runtime.AdminStore: UserSessions, DeleteUserSessions,

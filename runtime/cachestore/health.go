@@ -20,10 +20,12 @@ type health struct {
 	s *Store
 
 	mu          sync.Mutex
-	down        bool      // Redis failed; nothing goes to it until a check succeeds
-	replaying   bool      // Redis answers again; reads wait for the replay
-	checking    bool      // a check runs
-	nextCheck   time.Time // no check starts before
+	down        bool            // Redis failed; nothing goes to it until a check succeeds
+	downNodes   map[string]bool // cluster masters that failed, as down for their slots
+	replaying   bool            // Redis answers again; reads wait for the replay
+	checking    bool            // a check runs
+	scheduled   bool            // a timer will start a check
+	nextCheck   time.Time       // no check starts before
 	pending     map[runtime.TokenHash]struct{}
 	overflow    bool      // invalidations were lost: bypass reads for maxTTL once back
 	bypassUntil time.Time // reads skip the cache until then
@@ -33,24 +35,33 @@ type health struct {
 }
 
 func newHealth(s *Store) *health {
-	return &health{s: s, pending: map[runtime.TokenHash]struct{}{}}
+	return &health{s: s, pending: map[runtime.TokenHash]struct{}{}, downNodes: map[string]bool{}}
 }
 
-// readable reports whether reads may use the cache: Redis is not known to
-// be down, no replay is owed, and no bypass is in force.
-func (h *health) readable() bool {
+// isDown reports whether the node at addr ("" for a single Redis, or for
+// all of Redis) counts as down. The caller holds mu.
+func (h *health) isDown(addr string) bool { return h.down || h.downNodes[addr] }
+
+// anyDown reports whether some node counts as down. The caller holds mu.
+func (h *health) anyDown() bool { return h.down || len(h.downNodes) > 0 }
+
+// readable reports whether reads of a key that the node at addr holds may
+// use the cache: that node is not known to be down, no replay is owed,
+// and no bypass is in force.
+func (h *health) readable(addr string) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.down {
+	if h.isDown(addr) {
 		h.maybeCheck()
 		return false
 	}
 	return !h.replaying && !time.Now().Before(h.bypassUntil)
 }
 
-// deferIfDown remembers hs for replay and reports true when Redis is down;
-// otherwise it reports false and the caller invalidates hs itself. It is
-// one step, so a write never slips between a recovery and its replay.
+// deferIfDown remembers hs for replay and reports true when Redis is down
+// as a whole; otherwise it reports false and the caller invalidates hs
+// itself. It is one step, so a write never slips between a recovery and
+// its replay.
 func (h *health) deferIfDown(hs []runtime.TokenHash) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -62,16 +73,22 @@ func (h *health) deferIfDown(hs []runtime.TokenHash) bool {
 	return true
 }
 
-// fail records that a Redis call of op failed with err; hs are the hashes
+// fail records that a Redis call of op, on the cluster master at addr or
+// on Redis as a whole when addr is "", failed with err; hs are the hashes
 // whose invalidation it owes.
-func (h *health) fail(op string, err error, hs []runtime.TokenHash) {
+func (h *health) fail(op string, err error, hs []runtime.TokenHash, addr string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.addPending(hs)
-	if !h.down {
-		h.down = true
+	if !h.anyDown() {
 		h.nextCheck = time.Now().Add(h.s.cfg.retryInterval)
 	}
+	if addr == "" {
+		h.down = true
+	} else {
+		h.downNodes[addr] = true
+	}
+	h.schedule()
 	now := time.Now()
 	if !h.lastWarn.IsZero() && now.Sub(h.lastWarn) < h.s.cfg.logInterval {
 		h.suppressed++
@@ -108,6 +125,23 @@ func (h *health) maybeCheck() {
 	go h.check()
 }
 
+// schedule makes sure a check starts once the retry interval has passed,
+// even if no read or write comes to start it: a cluster's reads go on
+// without the masters marked down, and what they owe must be replayed.
+// The caller holds mu.
+func (h *health) schedule() {
+	if h.checking || h.scheduled {
+		return
+	}
+	h.scheduled = true
+	time.AfterFunc(time.Until(h.nextCheck), func() {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		h.scheduled = false
+		h.maybeCheck()
+	})
+}
+
 // check pings Redis and, when it answers, replays the pending
 // invalidations; only when they are done does the cache come back into use
 // for reads.
@@ -116,26 +150,28 @@ func (h *health) check() {
 		h.mu.Lock()
 		h.checking, h.replaying = false, false
 		h.nextCheck = time.Now().Add(h.s.cfg.retryInterval)
+		if h.anyDown() {
+			h.schedule()
+		}
 		h.mu.Unlock()
 	}()
-	ctx, cancel := context.WithTimeout(context.Background(), h.s.cfg.timeout)
-	err := h.s.rdb.Ping(ctx).Err()
-	cancel()
-	if err != nil {
-		h.fail("health check", err, nil)
-		return
-	}
-	batch, overflow := h.reopen()
-	for chunk := range slices.Chunk(batch, replayBatch) {
+	if h.s.nodes.cc != nil {
+		// A cluster is checked by the replay itself, node by node, on a
+		// fresh slot map: one failed master must not stop the others.
+		h.s.nodes.refresh()
+	} else {
 		ctx, cancel := context.WithTimeout(context.Background(), h.s.cfg.timeout)
-		err := h.s.invalidateNow(ctx, chunk)
+		err := h.s.rdb.Ping(ctx).Err()
 		cancel()
 		if err != nil {
-			h.fail("replay invalidations", err, batch)
+			h.fail("health check", err, nil, "")
 			return
 		}
 	}
-	h.recovered(len(batch), overflow)
+	batch, overflow := h.reopen()
+	if !h.s.invalidateChunks(context.Background(), "replay invalidations", batch) {
+		h.recovered(len(batch), overflow)
+	}
 }
 
 // reopen takes the pending invalidations for replay and lets writes
@@ -157,6 +193,7 @@ func (h *health) reopen() (batch []runtime.TokenHash, overflow bool) {
 		h.bypassUntil = time.Now().Add(h.s.cfg.maxTTL + h.s.cfg.timeout)
 	}
 	h.down, h.replaying = false, true
+	clear(h.downNodes)
 	return batch, overflow
 }
 
@@ -166,7 +203,7 @@ func (h *health) recovered(replayed int, overflow bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.replaying = false
-	if h.down {
+	if h.anyDown() {
 		return
 	}
 	now := time.Now()

@@ -1,6 +1,7 @@
 package cachestore
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -44,6 +45,7 @@ type Store struct {
 	rdb    redis.UniversalClient
 	cfg    config
 	health *health
+	nodes  *nodes
 }
 
 var _ runtime.Store = (*Store)(nil)
@@ -138,6 +140,7 @@ func New(next runtime.Store, rdb redis.UniversalClient, opts ...Option) *Store {
 	}
 	s := &Store{next: next, rdb: rdb, cfg: cfg}
 	s.health = newHealth(s)
+	s.nodes = newNodes(s)
 	return s
 }
 
@@ -179,11 +182,12 @@ func newGeneration() string { return rand.Text() }
 // there, else from the wrapped store, caching it.
 func (s *Store) Load(ctx context.Context, h runtime.TokenHash) (runtime.Record, error) {
 	gen := ""
-	if s.health.readable() {
+	addr, usable := s.nodes.route(ctx, s.Key(h))
+	if usable && s.health.readable(addr) {
 		rec, g, hit, err := s.read(ctx, h)
 		switch {
 		case err != nil:
-			s.failed(ctx, "read", err)
+			s.failed(ctx, "read", err, addr)
 		case hit:
 			s.event(runtime.EventCacheHit)
 			return rec, nil
@@ -199,9 +203,9 @@ func (s *Store) Load(ctx context.Context, h runtime.TokenHash) (runtime.Record, 
 	if err != nil {
 		return runtime.Record{}, fmt.Errorf("cachestore: load session: %w", err)
 	}
-	if gen != "" && s.health.readable() {
+	if gen != "" && s.health.readable(addr) {
 		if err := s.fill(ctx, h, gen, rec); err != nil {
-			s.failed(ctx, "fill", err)
+			s.failed(ctx, "fill", err, addr)
 		}
 	}
 	return rec, nil
@@ -329,42 +333,127 @@ func wrap(op string, err error) error {
 // and is not cut short by ctx's cancellation. When Redis is unavailable,
 // the hashes are remembered and invalidated when it is back.
 func (s *Store) invalidate(ctx context.Context, hs ...runtime.TokenHash) {
-	if s.health.deferIfDown(hs) {
+	ctx = context.WithoutCancel(ctx)
+	if s.nodes.cc != nil && len(hs) <= maxSingly {
+		s.invalidateSingly(ctx, "invalidate", hs)
 		return
 	}
-	ctx = context.WithoutCancel(ctx)
-	for i := 0; i < len(hs); i += replayBatch {
-		chunk := hs[i:min(i+replayBatch, len(hs))]
-		cctx, cancel := context.WithTimeout(ctx, s.cfg.timeout)
-		err := s.invalidateNow(cctx, chunk)
-		cancel()
-		if err != nil {
-			s.health.fail("invalidate", err, hs[i:])
-			return
-		}
+	if s.nodes.cc == nil && s.health.deferIfDown(hs) {
+		return
 	}
+	s.invalidateChunks(ctx, "invalidate", hs)
 }
 
-// invalidateNow sends the invalidation of hs to Redis in one pipeline.
-func (s *Store) invalidateNow(ctx context.Context, hs []runtime.TokenHash) error {
-	if len(hs) == 0 {
-		return nil
+// invalidateChunks invalidates hs in pipelines of replayBatch hashes, and
+// reports whether any failed. On a single Redis, a failed pipeline marks
+// Redis down, and the hashes not sent yet are remembered for replay.
+func (s *Store) invalidateChunks(ctx context.Context, op string, hs []runtime.TokenHash) bool {
+	failed := false
+	for i := 0; i < len(hs); i += replayBatch {
+		if !s.invalidateChunk(ctx, op, hs[i:min(i+replayBatch, len(hs))]) {
+			continue
+		}
+		failed = true
+		if s.nodes.cc == nil {
+			s.health.deferIfDown(hs[min(i+replayBatch, len(hs)):])
+			break
+		}
 	}
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+	return failed
+}
+
+// maxSingly is how many hashes, at most, a cluster's invalidation sends
+// one command each (invalidateSingly) rather than in a pipeline first:
+// those of one request's write.
+const maxSingly = 2
+
+// invalidateScript gives the session of the entry KEYS[1] the generation
+// ARGV[1] (its key KEYS[2], for ARGV[2] milliseconds) and deletes the
+// entry: an invalidation as one command.
+var invalidateScript = redis.NewScript(`
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+redis.call('DEL', KEYS[1])
+return 1
+`)
+
+// invalidateSingly invalidates each of hs on a cluster with a command of
+// its own, whatever masters are marked down, and reports whether any
+// failed. An invalidation put off is one another instance may serve stale
+// meanwhile; and go-redis retries a command that meets a dead master on
+// another node, whose MOVED leads it to the replica that took over, which
+// it does not for a pipeline. One that fails is tried again on a fresh
+// slot map, then remembered for replay, its master marked down.
+func (s *Store) invalidateSingly(ctx context.Context, op string, hs []runtime.TokenHash) bool {
+	failed := false
+	for _, h := range hs {
+		err := s.invalidateOne(ctx, h)
+		if err != nil {
+			s.nodes.refresh()
+			err = s.invalidateOne(ctx, h)
+		}
+		if err != nil {
+			s.health.fail(op, err, []runtime.TokenHash{h}, s.nodes.addr(ctx, s.Key(h)))
+			failed = true
+		}
+	}
+	return failed
+}
+
+// invalidateOne runs invalidateScript for h, bounded by the timeout.
+func (s *Store) invalidateOne(ctx context.Context, h runtime.TokenHash) error {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.timeout)
+	defer cancel()
+	return invalidateScript.Run(ctx, s.rdb, []string{s.Key(h), s.genKey(h)}, newGeneration(), generationTTL.Milliseconds()).Err()
+}
+
+// invalidateChunk sends the invalidation of hs to Redis in one pipeline,
+// bounded by the Store's timeout, and reports whether any failed. Those
+// that failed on a cluster are sent again singly (invalidateSingly); on a
+// single Redis they are remembered for replay.
+func (s *Store) invalidateChunk(ctx context.Context, op string, hs []runtime.TokenHash) bool {
+	if len(hs) == 0 {
+		return false
+	}
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.timeout)
+	cmds, err := s.rdb.Pipelined(pctx, func(p redis.Pipeliner) error {
 		for _, h := range hs {
-			p.Set(ctx, s.genKey(h), newGeneration(), generationTTL)
-			p.Del(ctx, s.Key(h))
+			p.Set(pctx, s.genKey(h), newGeneration(), generationTTL)
+			p.Del(pctx, s.Key(h))
 		}
 		return nil
 	})
-	return err
+	cancel()
+	if err == nil {
+		return false
+	}
+	if s.nodes.cc == nil {
+		s.health.fail(op, err, hs, "")
+		return true
+	}
+	var retry []runtime.TokenHash
+	for i, h := range hs {
+		if pairErr(cmds, i, err) != nil {
+			retry = append(retry, h)
+		}
+	}
+	return s.invalidateSingly(ctx, op, retry)
 }
 
-// failed records that a Redis read or fill failed, unless ctx, the
-// caller's, ended first, which says nothing about Redis.
-func (s *Store) failed(ctx context.Context, op string, err error) {
+// pairErr returns the error of the i-th hash's two commands of an
+// invalidation pipeline, or err when the pipeline did not return them.
+func pairErr(cmds []redis.Cmder, i int, err error) error {
+	if len(cmds) < 2*i+2 {
+		return err
+	}
+	return cmp.Or(cmds[2*i].Err(), cmds[2*i+1].Err())
+}
+
+// failed records that a Redis read or fill, on the cluster master at addr
+// ("" for a single Redis), failed, unless ctx, the caller's, ended first,
+// which says nothing about Redis.
+func (s *Store) failed(ctx context.Context, op string, err error, addr string) {
 	if ctx.Err() != nil {
 		return
 	}
-	s.health.fail(op, err, nil)
+	s.health.fail(op, err, nil, addr)
 }
