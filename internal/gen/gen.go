@@ -150,6 +150,15 @@ func keysFunc(f *jen.File, s *spec.Schema) {
 				if k.Flash {
 					fields = append(fields, jen.Line().Id("Flash").Op(":").True())
 				}
+				if k.TTL > 0 {
+					fields = append(fields, jen.Line().Id("TTL").Op(":").Add(duration(k.TTL)))
+				}
+				if k.Encrypted {
+					fields = append(fields, jen.Line().Id("Encrypted").Op(":").True())
+				}
+				if k.DropOnSignIn {
+					fields = append(fields, jen.Line().Id("DropOnSignIn").Op(":").True())
+				}
 				g.Line().Values(append(fields, jen.Line())...)
 			}
 			g.Line()

@@ -20,8 +20,12 @@ func (h *Handler) describe(rec runtime.Record) (keys []keyView, unset []runtime.
 			unset = append(unset, info)
 			continue
 		}
-		k := keyView{Name: name, Kind: "schema", GoType: info.GoType, Doc: info.Doc, Flash: info.Flash}
-		if info.Sensitive {
+		k := keyView{Name: name, Kind: "schema", GoType: info.GoType, Doc: info.Doc, Flash: info.Flash,
+			Sealed: info.Encrypted, Dropped: info.DropOnSignIn}
+		if info.TTL > 0 {
+			k.TTL = info.TTL.String()
+		}
+		if info.Sensitive || info.Encrypted {
 			k.Redacted = true
 		} else {
 			k.Value = pretty(raw)

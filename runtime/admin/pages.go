@@ -76,6 +76,9 @@ type keyView struct {
 	GoType   string
 	Doc      string
 	Flash    bool
+	TTL      string // the key's ttl (time.Duration's form), or ""
+	Sealed   bool   // stored encrypted: what the page could show is ciphertext
+	Dropped  bool   // removed by SignIn and CycleKey (on_sign_in: drop)
 	Redacted bool
 	Value    string // indented JSON, or "" when redacted
 	Note     string // what a runtime key is for
