@@ -44,7 +44,7 @@ func TestDetailShowsKeyPolicies(t *testing.T) {
 		body := site.get("/admin/session?id="+h.String(), http.StatusOK).body
 		webclient.MustContain(t, "detail", body,
 			`<span class="badge">ttl 10m0s</span>`, `<span class="badge">encrypted</span>`,
-			"Encrypted: stored sealed under the key ring",
+			"Redacted: encrypted in sessions.yaml, stored sealed under the key ring.",
 			`<span class="badge">dropped at sign-in</span>`,
 			`<code class="name">_ttl.otp</code>`, "its ttl",
 			"&#34;dark&#34;",
