@@ -2,10 +2,12 @@
 // cart that survives reloads, sign-in with a test cookie and key cycling,
 // "remember me", sign-out, a theme preference with a default, one-time
 // notices, a panel showing when the session expires, a "your devices" page
-// with "sign out other devices", and the session admin at /admin/ (for
-// alice). Its handlers reach the session only through the accessors
-// generated from session/sessions.yaml. A janitor clears expired sessions
-// every hour.
+// with "sign out other devices" that reloads when the session is signed
+// out on another device (lifecycle events, over memstore or PostgreSQL's
+// LISTEN/NOTIFY), a "delete your account" page that asks for a recent
+// sign-in, and the session admin at /admin/ (for alice). Its handlers
+// reach the session only through the accessors generated from
+// session/sessions.yaml. A janitor clears expired sessions every hour.
 //
 // Run it from the repository's root:
 //
@@ -79,7 +81,7 @@ func run(ctx context.Context, args []string, databaseURL string, stdout, stderr 
 		fmt.Fprintln(stderr, "example:", err)
 		return 1
 	}
-	mgr, err := runtime.NewManager(store, runtime.WithLogger(log), runtime.WithCookieSecure(*secure))
+	mgr, err := newManager(store, runtime.WithLogger(log), runtime.WithCookieSecure(*secure))
 	if err != nil {
 		fmt.Fprintln(stderr, "example:", err)
 		return 1
@@ -138,7 +140,17 @@ func openStore(ctx context.Context, databaseURL, sessionsDir string) (runtime.Ad
 		pool.Close()
 		return nil, "", nil, fmt.Errorf("migrate session table: %w", err)
 	}
-	return pgstore.New(pool), "PostgreSQL", pool.Close, nil
+	return pgstore.New(pool, pgstore.WithEvents()), "PostgreSQL", pool.Close, nil
+}
+
+// newManager returns the shop's session manager over store, publishing
+// and receiving lifecycle events on it when it is an event bus (memstore,
+// and pgstore with events), for the devices page's event stream.
+func newManager(store runtime.AdminStore, opts ...runtime.Option) (*runtime.Manager, error) {
+	if bus, ok := store.(runtime.EventBus); ok {
+		opts = append(opts, runtime.WithEventBus(bus))
+	}
+	return runtime.NewManager(store, opts...)
 }
 
 // displayAddr turns a listening address into one a browser can open.

@@ -6,7 +6,6 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/sessiongen/sessiongen/example/catalog"
@@ -41,7 +40,7 @@ type shop struct {
 // memstore.Store and pgstore.Store both can.
 func newShop(log *slog.Logger, st runtime.AdminStore) (*shop, error) {
 	s := &shop{pages: map[string]*template.Template{}, log: log, devices: st}
-	for _, name := range []string{"home", "cart", "signin", "devices"} {
+	for _, name := range []string{"home", "cart", "signin", "devices", "account"} {
 		s.pages[name] = template.Must(template.New("layout.html").Funcs(template.FuncMap{
 			"price": catalog.FormatCents,
 		}).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
@@ -82,6 +81,8 @@ func (s *shop) handler(mgr *runtime.Manager) http.Handler {
 	mux.HandleFunc("GET /devices", s.devicesPage)
 	mux.HandleFunc("POST /devices/signout-others", s.signOutOthers)
 	mux.HandleFunc("POST /devices/signout-everywhere", s.signOutEverywhere)
+	mux.Handle("GET /devices/events", s.deviceEvents(mgr))
+	s.accountRoutes(mux, mgr)
 	return http.NewCrossOriginProtection().Handler(mgr.Middleware(mux))
 }
 
@@ -96,6 +97,7 @@ type page struct {
 	Lines     []line
 	Total     string
 	Error     string
+	Next      string // the sign-in form's way back (runtime.NextParam), safe
 	Session   panel
 	Devices   []device
 }
@@ -217,12 +219,17 @@ func (s *shop) signInForm(w http.ResponseWriter, r *http.Request) {
 	sess := session.From(r)
 	// The form's POST checks that this came back: cookies are on.
 	sess.SetTestCookie()
-	s.render(w, "signin", http.StatusOK, newPage(sess))
+	p := newPage(sess)
+	p.Next = runtime.SafeNext(r.URL.Query().Get(runtime.NextParam), "")
+	s.render(w, "signin", http.StatusOK, p)
 }
 
 func (s *shop) signIn(w http.ResponseWriter, r *http.Request) {
 	sess := session.From(r)
 	p := newPage(sess)
+	// Only a path on this site: a link someone else crafted must not
+	// send the user elsewhere once signed in.
+	p.Next = runtime.SafeNext(r.FormValue(runtime.NextParam), "")
 	if !sess.TestCookieWorked() {
 		p.Error = "Your browser is not accepting cookies. Enable them, reload this page, and sign in again."
 		s.render(w, "signin", http.StatusBadRequest, p)
@@ -246,7 +253,7 @@ func (s *shop) signIn(w http.ResponseWriter, r *http.Request) {
 	} else {
 		sess.SetExpiry(runtime.ExpireAtBrowserClose())
 	}
-	back(w, r, sess, "Welcome, "+name+".", "/")
+	back(w, r, sess, "Welcome, "+name+".", runtime.SafeNext(p.Next, "/"))
 }
 
 func (s *shop) signOut(w http.ResponseWriter, r *http.Request) {
@@ -260,17 +267,8 @@ func (s *shop) setTheme(w http.ResponseWriter, r *http.Request) {
 	switch theme := r.FormValue("theme"); theme {
 	case "light", "dark":
 		sess.SetTheme(theme)
-		back(w, r, sess, "Theme set to "+theme+".", localPath(r.FormValue("next")))
+		back(w, r, sess, "Theme set to "+theme+".", runtime.SafeNext(r.FormValue("next"), "/"))
 	default:
 		back(w, r, sess, "Unknown theme.", "/")
 	}
-}
-
-// localPath returns p if it is a path on this site, else "/", so a form
-// cannot redirect elsewhere.
-func localPath(p string) string {
-	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") {
-		return "/"
-	}
-	return p
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"io"
@@ -21,6 +22,7 @@ import (
 	"github.com/sessiongen/sessiongen/runtime"
 	"github.com/sessiongen/sessiongen/runtime/filestore"
 	"github.com/sessiongen/sessiongen/runtime/memstore"
+	"github.com/sessiongen/sessiongen/runtime/pgstore"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -57,8 +59,10 @@ func newStore(t *testing.T, kind string) runtime.AdminStore {
 		}
 		return s
 	}
-	s, _ := pgstoretest.New(t)
-	return s
+	// With lifecycle events, on a channel of the test's own: tests share
+	// the database, and channels are per database.
+	_, pool := pgstoretest.New(t)
+	return pgstore.New(pool, pgstore.WithEventChannel("example_"+strings.ToLower(rand.Text())))
 }
 
 // newBrowser serves the shop over st and returns a browser on it.
@@ -69,7 +73,7 @@ func newBrowser(t *testing.T, st runtime.AdminStore) *browser {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mgr, err := runtime.NewManager(st, runtime.WithLogger(log))
+	mgr, err := newManager(st, runtime.WithLogger(log))
 	if err != nil {
 		t.Fatal(err)
 	}

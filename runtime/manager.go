@@ -42,14 +42,22 @@ type Manager struct {
 	cookieHTTPOnly       bool
 	cookieSameSite       http.SameSite
 	cookiePartitioned    bool
+	tokenHeader          string // WithTokenHeader, canonical; "": none
+	cookieless           bool   // WithoutCookie: the header is the only carrier
 	saveEveryRequest     bool
 	expireAtBrowserClose bool
 	maxSize              int
+	maxUserSessions      int // WithMaxSessionsPerUser; 0: no bound
 	saveTimeout          time.Duration
 	ring                 *keyring.Ring // seals the values of encrypted keys; nil: none
 
+	idleTimeout      time.Duration // WithIdleTimeout; 0: none
+	absoluteLifetime time.Duration // WithAbsoluteLifetime; 0: none
+
 	errorHandler func(http.ResponseWriter, *http.Request, error)
 	observe      func(Event)
+	bus          EventBus // WithEventBus; nil: no lifecycle events
+	hub          *endHub  // Manager.Ended's waiters; nil without a bus
 	logger       *slog.Logger
 	now          func() time.Time
 }
@@ -91,6 +99,9 @@ func NewManager(store Store, opts ...Option) (*Manager, error) {
 		return nil, errors.New("runtime: NewManager: no store")
 	}
 	if err := m.checkCookie(); err != nil {
+		return nil, fmt.Errorf("runtime: NewManager: %w", err)
+	}
+	if err := m.checkTokenHeader(); err != nil {
 		return nil, fmt.Errorf("runtime: NewManager: %w", err)
 	}
 	return m, nil
@@ -283,8 +294,12 @@ func (m *Manager) Middleware(next http.Handler) http.Handler {
 }
 
 // requestToken returns the first session cookie of a token's shape, with
-// its hash; others are treated as absent, without any store call.
+// its hash; others are treated as absent, without any store call. A header
+// client's request (see WithTokenHeader) is read from the header alone.
 func (m *Manager) requestToken(r *http.Request) (string, TokenHash, bool) {
+	if m.headerClient(r) {
+		return m.headerToken(r)
+	}
 	for _, c := range r.CookiesNamed(m.cookieName) {
 		if h, ok := HashToken(c.Value); ok {
 			return c.Value, h, true

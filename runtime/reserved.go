@@ -19,7 +19,12 @@ func IsReservedKey(name string) bool { return strings.HasPrefix(name, ReservedPr
 // reservedKeys describes the keys the runtime keeps, by name; a name that
 // ends in "." names a family of keys, that name and then a schema key's.
 var reservedKeys = []KeyInfo{
+	{Name: absoluteLifetimeKey, Doc: "the session's own absolute lifetime, in seconds (SetAbsoluteLifetime)"},
+	{Name: absoluteDeadlineKey, Doc: "when the session ends however it is used: its absolute lifetime after the last sign-in or its creation"},
 	{Name: expiryKey, Doc: "the session's own expiry (SetExpiry)"},
+	{Name: idleTimeoutKey, Doc: "the session's own idle timeout, in seconds (SetIdleTimeout)"},
+	{Name: idleDeadlineKey, Doc: "when the session ends unless a request uses it: its idle timeout after its last use"},
+	{Name: signedInKey, Doc: "when SignIn last bound the session to its user (SignedInAt)"},
 	{Name: testCookieKey, Doc: "the test cookie (SetTestCookie)"},
 	{Name: ttlPrefix, Doc: "when the value of the key named after the dot ends (its ttl)"},
 }

@@ -20,7 +20,7 @@ func TestReservedKeys(t *testing.T) {
 			t.Errorf("%q has no Doc", k.Name)
 		}
 	}
-	if want := []string{expiryKey, testCookieKey, ttlPrefix}; !slices.Equal(names, want) || !slices.IsSorted(names) {
+	if want := []string{absoluteLifetimeKey, absoluteDeadlineKey, expiryKey, idleTimeoutKey, idleDeadlineKey, signedInKey, testCookieKey, ttlPrefix}; !slices.Equal(names, want) || !slices.IsSorted(names) {
 		t.Errorf("ReservedKeys names %q, want %q, in order", names, want)
 	}
 	keys[0].Name = "changed"

@@ -31,9 +31,10 @@ var errLateEnd = errors.New("runtime: session ended after the response was writt
 
 // commitResult is what the middleware must add to the response.
 type commitResult struct {
-	cookie *http.Cookie // to set, when not nil
-	vary   bool         // the session was used: add Vary: Cookie
-	err    error        // replace the response through the error handler
+	cookie    *http.Cookie // to set, when not nil
+	viaHeader bool         // send cookie's token in the token header instead
+	vary      bool         // the session was used: add Vary: Cookie
+	err       error        // replace the response through the error handler
 }
 
 // commit saves the session as the response with the given status starts,
@@ -44,7 +45,7 @@ func (s *Session) commit(status int) commitResult {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, err := s.commitLocked(status, false)
-	return commitResult{cookie: c, vary: s.accessed, err: err}
+	return commitResult{cookie: c, viaHeader: s.viaHeader, vary: s.accessed, err: err}
 }
 
 // commitLate saves what the handler changed after the response started. A
@@ -93,6 +94,11 @@ func (s *Session) commitLocked(status int, late bool) (*http.Cookie, error) {
 	if s.isEmpty() {
 		return s.end(ended)
 	}
+	if !late {
+		// A late save sends no cookie, so it moves no deadline that the
+		// cookie would then fall short of.
+		s.stampLifetime()
+	}
 	if !s.pending.modified && !s.mgr.saveEveryRequest {
 		return nil, nil
 	}
@@ -126,6 +132,7 @@ func (s *Session) deleteStored() error {
 		return err
 	}
 	s.mgr.event(EventDeleted)
+	s.mgr.publish(ctx, Lifecycle{Kind: LifecycleEnded, Hash: s.hash, UserID: s.userID, Reason: EndSignedOut, At: s.mgr.now()})
 	return nil
 }
 
@@ -166,6 +173,12 @@ func (s *Session) save() (*http.Cookie, error) {
 	now := s.mgr.now()
 	e := s.expiry()
 	age := e.age(now, s.mgr.cookieAge)
+	expiresAt := e.date(now, s.mgr.cookieAge)
+	if end, ok := s.lifetimeEnd(); ok && end.Before(expiresAt) {
+		// The store keeps the earliest deadline, and so enforces it, and
+		// the cookie does not outlive it.
+		expiresAt, age = end, end.Sub(now)
+	}
 	if age < time.Second {
 		// An expiry that has passed, or will within the cookie's smallest
 		// unit, ends the session rather than storing it expired.
@@ -177,7 +190,6 @@ func (s *Session) save() (*http.Cookie, error) {
 	}
 	ctx, cancel := s.writeContext()
 	defer cancel()
-	expiresAt := e.date(now, s.mgr.cookieAge)
 	err := s.write(ctx, h, expiresAt)
 	for attempt := 1; errors.Is(err, ErrConflict) && attempt < MaxUpdateAttempts; attempt++ {
 		s.mgr.event(EventConflict)
@@ -204,6 +216,7 @@ func (s *Session) save() (*http.Cookie, error) {
 	} else {
 		s.mgr.event(EventCreated)
 	}
+	s.publishSave(ctx, h)
 	s.token, s.hash, s.hasToken, s.stored = token, h, true, true
 	s.loadedSize = s.size()
 	s.storedUA = s.userAgent
@@ -213,13 +226,16 @@ func (s *Session) save() (*http.Cookie, error) {
 }
 
 // write sends the save to the store: a Cycle to h, an Update, or a Create
-// under h.
+// under h (then an Update, for a sign-in whose user's sessions the manager
+// bounds: createBound).
 func (s *Session) write(ctx context.Context, h TokenHash, expiresAt time.Time) error {
 	switch {
 	case s.stored && s.pending.cycled:
 		return s.mgr.store.Cycle(ctx, s.hash, h, s.rebasable(expiresAt))
 	case s.stored:
 		return s.mgr.store.Update(ctx, h, s.rebasable(expiresAt))
+	case s.bindsLimited():
+		return s.createBound(ctx, h, expiresAt)
 	default:
 		return s.mgr.store.Create(ctx, h, Record{
 			Data: s.data, ExpiresAt: expiresAt, UserID: s.userID, UserAgent: s.userAgent,

@@ -36,6 +36,7 @@ type Session struct {
 	req *http.Request // read on first use: an untouched session costs nothing
 
 	identified bool // the request's cookie and User-Agent were read
+	viaHeader  bool // a header client's: the token comes and goes in the token header
 
 	mu sync.Mutex
 
@@ -80,6 +81,7 @@ func (s *Session) identify() {
 	}
 	s.identified = true
 	s.token, s.hash, s.hasToken = s.mgr.requestToken(s.req)
+	s.viaHeader = s.mgr.headerClient(s.req)
 	s.userAgent = cleanUserAgent(s.req.UserAgent())
 }
 
@@ -104,6 +106,10 @@ func (s *Session) load() {
 	case err != nil:
 		s.mgr.event(EventLoadFailed)
 		s.loadErr = fmt.Errorf("runtime: load session: %w", err)
+	case s.lifetimeEnded(rec.Data):
+		// Past its idle or absolute deadline by the manager's clock: the
+		// session has ended, as an expired one has.
+		s.mgr.event(EventNotFound)
 	default:
 		s.mgr.event(EventLoaded)
 		s.stored = true
@@ -284,6 +290,7 @@ func (s *Session) SignIn(userID string) {
 	s.pending.modified = true
 	s.userID = userID
 	s.pending.bindUser = &userID
+	s.putTime(signedInKey, s.mgr.now()) // SignedInAt; restarts the absolute lifetime
 }
 
 // BoundUser returns the user the session was bound to by SignIn, and
@@ -314,11 +321,12 @@ func (s *Session) IsEmpty() bool {
 	return s.isEmpty()
 }
 
-// isEmpty is IsEmpty for a caller that holds mu and has loaded. The expiry
-// and the deadlines of ttls alone do not make a session worth keeping.
+// isEmpty is IsEmpty for a caller that holds mu and has loaded. The expiry,
+// the deadlines of ttls and the session's lifetime alone do not make a
+// session worth keeping.
 func (s *Session) isEmpty() bool {
 	for k := range s.data {
-		if k != expiryKey && !strings.HasPrefix(k, ttlPrefix) {
+		if k != expiryKey && !strings.HasPrefix(k, ttlPrefix) && !isLifetimeKey(k) {
 			return false
 		}
 	}
@@ -392,7 +400,8 @@ func (s *Session) SetTestCookie() {
 }
 
 // TestCookieWorked reports whether the marker of SetTestCookie came back,
-// that is, whether the browser accepts cookies.
+// that is, whether the browser accepts cookies; for a header client (see
+// WithTokenHeader), whether it sent back the token the header gave it.
 func (s *Session) TestCookieWorked() bool {
 	v, ok := Get[string](s, testCookieKey)
 	return ok && v == testCookieValue
@@ -450,6 +459,7 @@ func (s *Session) change(expiresAt time.Time) Change {
 	if s.mgr.maxSize > 0 {
 		c.MaxSize = s.mgr.maxSize
 	}
+	s.limitUser(&c)
 	for k := range s.pending.changes {
 		if v, ok := s.data[k]; ok {
 			c.Set[k] = v

@@ -100,6 +100,24 @@ type Change struct {
 	// ErrConflict as before when it does not. Rebase is the middleware's:
 	// it runs the request's update functions again on the stored data.
 	Rebase func(stored Record) (Change, error)
+	// MaxUserSessions, when positive and the change binds the session to
+	// a user (UserID not nil and not ""), bounds that user's sessions:
+	// in the same atomic step as the bind, the store deletes the user's
+	// other live sessions beyond MaxUserSessions-1, least recently used
+	// first, so that at most MaxUserSessions live sessions stay bound to
+	// the user, this one included, however many sign-ins of the user run
+	// at once. "Used" is the store's last-save time (SessionInfo's
+	// UpdatedAt): the most recently saved sessions are kept. Expired
+	// sessions do not count, and are left to the janitor. A store that
+	// cannot make this one step with the bind refuses such a change,
+	// writing nothing, with an error wrapping errors.ErrUnsupported,
+	// rather than ignore the bound. WithMaxSessionsPerUser sets it.
+	MaxUserSessions int
+	// Ended, when not nil, is called by the store after the change has
+	// committed, once, with the hashes of the sessions it deleted for
+	// MaxUserSessions, when it deleted any: so that a cache in front can
+	// forget exactly those, and the manager can tell their end apart.
+	Ended func(hashes []TokenHash)
 }
 
 // SessionInfo describes a stored session without its data, as listings of

@@ -123,16 +123,18 @@ func (w *responseWriter) commit(code int) bool {
 }
 
 // addHeaders adds what the session needs to the response headers: Vary:
-// Cookie for a response that depends on it, and the cookie, on a response
-// no shared cache may keep.
+// Cookie (or the token header) for a response that depends on it, and the
+// cookie (or the token header), on a response no shared cache may keep.
 func (w *responseWriter) addHeaders(res commitResult) {
 	h := w.ResponseWriter.Header()
 	if res.vary {
-		addVaryCookie(h)
+		for _, field := range w.sess.mgr.varyOn() {
+			addVary(h, field)
+		}
 	}
 	if res.cookie != nil {
 		makePrivate(h)
-		http.SetCookie(w.ResponseWriter, res.cookie)
+		w.sess.mgr.sendToken(w.ResponseWriter, res.cookie, res.viaHeader)
 	}
 }
 
@@ -202,15 +204,15 @@ func makePrivate(h http.Header) {
 	h.Set("Cache-Control", strings.Join(append([]string{"private"}, keep...), ", "))
 }
 
-// addVaryCookie adds Cookie to the Vary header unless it is there.
-func addVaryCookie(h http.Header) {
+// addVary adds field to the Vary header unless it is there.
+func addVary(h http.Header, field string) {
 	for _, v := range h.Values("Vary") {
 		if slices.ContainsFunc(strings.Split(v, ","), func(f string) bool {
 			f = strings.TrimSpace(f)
-			return strings.EqualFold(f, "Cookie") || f == "*"
+			return strings.EqualFold(f, field) || f == "*"
 		}) {
 			return
 		}
 	}
-	h.Add("Vary", "Cookie")
+	h.Add("Vary", field)
 }

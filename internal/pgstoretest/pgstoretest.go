@@ -34,6 +34,27 @@ func Counted(t testing.TB) (*pgstore.Store, *pgxpool.Pool, *pgtest.Counter) {
 	return migrated(t, pool), pool, counter
 }
 
+// Pools returns n pools on one migrated schema of t's own, so on one
+// session table, each with connections of its own: what n instances of an
+// application have, for tests of what must hold across instances.
+func Pools(t testing.TB, n int) []*pgxpool.Pool {
+	t.Helper()
+	cfg := pgtest.PoolConfig(t)
+	pools := make([]*pgxpool.Pool, n)
+	for i := range pools {
+		p, err := pgxpool.NewWithConfig(context.Background(), cfg.Copy())
+		if err != nil {
+			t.Fatalf("pgstoretest: %v", err)
+		}
+		t.Cleanup(p.Close)
+		if i == 0 {
+			migrated(t, p)
+		}
+		pools[i] = p
+	}
+	return pools
+}
+
 // migrated migrates pool, failing t if that fails, and returns a store on
 // it.
 func migrated(t testing.TB, pool *pgxpool.Pool) *pgstore.Store {

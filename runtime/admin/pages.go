@@ -65,8 +65,9 @@ type listPage struct {
 type detailPage struct {
 	base
 	row
-	Keys  []keyView
-	Unset []runtime.KeyInfo // declared keys the session does not hold
+	Lifetime runtime.Lifetime // sign-in and deadlines, from the data
+	Keys     []keyView
+	Unset    []runtime.KeyInfo // declared keys the session does not hold
 }
 
 // keyView is one stored key, ready to show.
@@ -231,6 +232,7 @@ func (h *Handler) detail(w http.ResponseWriter, r *http.Request) {
 		Hash: hash, UserID: rec.UserID, UserAgent: rec.UserAgent,
 		CreatedAt: rec.CreatedAt, UpdatedAt: rec.UpdatedAt, ExpiresAt: rec.ExpiresAt,
 	}, time.Now())
+	p.Lifetime = runtime.LifetimeOf(rec.Data)
 	p.Keys, p.Unset = h.describe(rec)
 	h.render(w, r, "detail", http.StatusOK, &p)
 }

@@ -288,17 +288,19 @@ func (s *Store) Create(ctx context.Context, h runtime.TokenHash, rec runtime.Rec
 
 // Update applies c to the session under h in the wrapped store, then
 // invalidates its cache entry. It returns runtime.ErrNotFound when the
-// wrapped store does.
+// wrapped store does. The sessions the wrapped store deletes for
+// c.MaxUserSessions are invalidated too, before c.Ended hears of them.
 func (s *Store) Update(ctx context.Context, h runtime.TokenHash, c runtime.Change) error {
-	err := s.next.Update(ctx, h, c)
+	err := s.next.Update(ctx, h, s.forgetEnded(ctx, c))
 	s.invalidate(ctx, h)
 	return wrap("update session", err)
 }
 
 // Cycle moves the session under from to to in the wrapped store, then
-// invalidates the cache entries of both hashes.
+// invalidates the cache entries of both hashes, and of the sessions it
+// deletes for c.MaxUserSessions, as Update does.
 func (s *Store) Cycle(ctx context.Context, from, to runtime.TokenHash, c runtime.Change) error {
-	err := s.next.Cycle(ctx, from, to, c)
+	err := s.next.Cycle(ctx, from, to, s.forgetEnded(ctx, c))
 	s.invalidate(ctx, from, to)
 	return wrap("cycle session", err)
 }

@@ -72,6 +72,16 @@
 // session of the user could move to a new hash, a file the scan had not
 // read yet or had read already, and survive "sign out everywhere".
 //
+// A sign-in with a bound on the user's sessions
+// (runtime.Change.MaxUserSessions, which runtime.WithMaxSessionsPerUser
+// sets) holds a user lock file, .locks/u00 to .locks/uff by the first
+// byte of the SHA-256 of the user id, from before its write until it has
+// deleted the user's sessions beyond the bound, least recently saved
+// first, which it finds by a scan under the cycle lock, held exclusive.
+// So concurrent sign-ins of one user, in any process, cannot leave more
+// sessions than the bound; a crash between the write and the deletions
+// leaves the user one over until the next sign-in.
+//
 // # Scans
 //
 // UserSessions, DeleteUserSessions and ListSessions read every session

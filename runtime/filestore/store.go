@@ -237,6 +237,9 @@ func (s *Store) change(ctx context.Context, op string, from, to runtime.TokenHas
 	if err := ctx.Err(); err != nil {
 		return failed(op, err)
 	}
+	if limited(c) {
+		return s.changeLimited(ctx, op, from, to, c)
+	}
 	set, err := checkChange(c)
 	if err != nil {
 		return failed(op, err)

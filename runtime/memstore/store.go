@@ -23,6 +23,8 @@ type Store struct {
 
 	mu       sync.Mutex
 	sessions map[runtime.TokenHash]session
+
+	bus bus // the event bus: Publish and Subscribe
 }
 
 // session is one stored session. Its data is never shared with a caller.
@@ -120,12 +122,16 @@ func (s *Store) Create(ctx context.Context, h runtime.TokenHash, rec runtime.Rec
 // runtime.ErrNotFound, writing nothing, when there is no live session
 // under h, and an error wrapping runtime.ErrConflict or
 // runtime.ErrTooLarge, writing nothing, when c.Expect or c.MaxSize does
-// not hold.
+// not hold. A bind with c.MaxUserSessions and the deletion of the user's
+// sessions beyond it are one hold of the store's lock.
 func (s *Store) Update(ctx context.Context, h runtime.TokenHash, c runtime.Change) error {
-	return s.change(ctx, "update session", h, c, func(next session) error {
+	var ended []runtime.TokenHash
+	err := s.change(ctx, "update session", h, c, func(next session) error {
 		s.sessions[h] = next
+		ended = s.endOthers(h, next, c)
 		return nil
 	})
+	return reportEnded(err, c, ended)
 }
 
 // Cycle moves the live session under from to to, applying c as Update
@@ -133,14 +139,17 @@ func (s *Store) Update(ctx context.Context, h runtime.TokenHash, c runtime.Chang
 // or runtime.ErrTooLarge as Update does, writing nothing, and an error
 // when a live session holds to.
 func (s *Store) Cycle(ctx context.Context, from, to runtime.TokenHash, c runtime.Change) error {
-	return s.change(ctx, "cycle session", from, c, func(next session) error {
+	var ended []runtime.TokenHash
+	err := s.change(ctx, "cycle session", from, c, func(next session) error {
 		if _, taken := s.live(to); taken && to != from {
 			return fmt.Errorf("memstore: cycle session: %w", errLiveSession)
 		}
 		delete(s.sessions, from)
 		s.sessions[to] = next
+		ended = s.endOthers(to, next, c)
 		return nil
 	})
+	return reportEnded(err, c, ended)
 }
 
 // change applies c to the live session under h, for the operation op of
@@ -213,30 +222,31 @@ func (s *Store) DeleteExpired(ctx context.Context, batchSize int) (int64, error)
 		if err := ctx.Err(); err != nil {
 			return total, fmt.Errorf("memstore: delete expired sessions: %w", err)
 		}
-		n := s.deleteExpiredBatch(batchSize)
-		total += int64(n)
-		if n < batchSize {
+		hs := s.deleteExpiredBatch(batchSize)
+		total += int64(len(hs))
+		s.bus.ended(hs, "", runtime.EndExpired, s.now())
+		if len(hs) < batchSize {
 			return total, nil
 		}
 	}
 }
 
 // deleteExpiredBatch removes at most batchSize expired sessions, and
-// returns how many it removed.
-func (s *Store) deleteExpiredBatch(batchSize int) int {
+// returns their hashes.
+func (s *Store) deleteExpiredBatch(batchSize int) []runtime.TokenHash {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n := 0
+	var hs []runtime.TokenHash
 	for h := range s.sessions {
-		if n == batchSize {
+		if len(hs) == batchSize {
 			break
 		}
-		if _, ok := s.live(h); !ok {
+		if sess, ok := s.sessions[h]; ok && !sess.expiresAt.After(s.now()) {
 			delete(s.sessions, h)
-			n++
+			hs = append(hs, h)
 		}
 	}
-	return n
+	return hs
 }
 
 // batchOf returns the batch size n stands for: runtime.DefaultBatchSize

@@ -40,7 +40,6 @@ func (s *Store) DeleteUserSessions(ctx context.Context, userID string, keep runt
 	}
 	keeps := keep != runtime.TokenHash{}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	var hs []runtime.TokenHash
 	for h, sess := range s.sessions {
 		if userID == "" || sess.userID != userID || keeps && h == keep {
@@ -49,5 +48,7 @@ func (s *Store) DeleteUserSessions(ctx context.Context, userID string, keep runt
 		delete(s.sessions, h)
 		hs = append(hs, h)
 	}
+	s.mu.Unlock()
+	s.bus.ended(hs, userID, runtime.EndUserSignedOut, s.now())
 	return hs, nil
 }

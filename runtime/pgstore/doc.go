@@ -31,6 +31,16 @@
 // A change without a version (a caller of the Store's methods) is always
 // such a merge.
 //
+// A sign-in with a bound on the user's sessions
+// (runtime.Change.MaxUserSessions, which runtime.WithMaxSessionsPerUser
+// sets) is a transaction instead: it takes an advisory lock keyed by the
+// user id (pg_advisory_xact_lock), which every such sign-in of the user
+// takes, on whatever pool or instance, writes as above, then locks the
+// user's other live rows and deletes all but the most recently saved, and
+// commits, releasing the lock. Sign-ins of one user wait for each other,
+// so they cannot leave more sessions than the bound together; no other
+// save takes the lock or the transaction.
+//
 // Since PostgreSQL no longer parses the data, pgstore checks each value
 // it is given, refusing what jsonb would refuse (runtime.CheckStorable),
 // so a row can always be read as jsonb: DeleteKey, and any SQL of the

@@ -18,7 +18,7 @@ func (s *Store) DeleteExpired(ctx context.Context, batchSize int) (int64, error)
 	batch := batchOf(batchSize)
 	var total int64
 	for {
-		n, err := s.q.DeleteExpiredBatch(ctx, batch)
+		n, err := s.deleteExpiredBatch(ctx, batch)
 		total += n
 		if err != nil {
 			return total, fmt.Errorf("pgstore: delete expired sessions: %w", err)

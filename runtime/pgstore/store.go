@@ -21,7 +21,9 @@ var errLiveSession = errors.New("a live session already has this token hash")
 
 // Store is a runtime.Store in PostgreSQL. Its methods are safe for
 // concurrent use when its DBTX is a *pgxpool.Pool; each is one SQL
-// statement, but for the merge that Update and Cycle fall back to.
+// statement, but for the merge that Update and Cycle fall back to, and a
+// sign-in that bounds its user's sessions (runtime.Change.MaxUserSessions),
+// a transaction.
 type Store struct {
 	conn DBTX
 	q    *db.Queries
@@ -29,6 +31,8 @@ type Store struct {
 	// writes the merged data at the version it read before it locks the
 	// row instead: defaultOptimisticMerges but in tests.
 	optimisticMerges int
+	// events is the lifecycle events' settings (WithEvents); nil: none.
+	events *events
 }
 
 var (
@@ -62,9 +66,13 @@ var (
 // New returns a store that keeps sessions in the table that Migrate
 // creates, running its statements on conn: usually a *pgxpool.Pool, whose
 // connections it borrows. conn stays the caller's to close, commit or
-// roll back.
-func New(conn DBTX) *Store {
-	return &Store{conn: conn, q: db.New(conn), optimisticMerges: defaultOptimisticMerges}
+// roll back. Options enable lifecycle events (WithEvents).
+func New(conn DBTX, opts ...Option) *Store {
+	s := &Store{conn: conn, q: db.New(conn), optimisticMerges: defaultOptimisticMerges}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // Load returns the live session stored under h, or runtime.ErrNotFound if
@@ -139,7 +147,7 @@ func (s *Store) Create(ctx context.Context, h runtime.TokenHash, rec runtime.Rec
 // row a few times, it does the same under the row's lock, in a
 // transaction of its own (a savepoint in a pgx.Tx).
 func (s *Store) Update(ctx context.Context, h runtime.TokenHash, c runtime.Change) error {
-	return s.save(ctx, "update session", h, c, func(q *db.Queries, data []byte, version int64, u meta) (int64, error) {
+	return s.save(ctx, "update session", h, h, c, func(q *db.Queries, data []byte, version int64, u meta) (int64, error) {
 		return q.ReplaceSession(ctx, db.ReplaceSessionParams{
 			Data: data, ExpiresAt: c.ExpiresAt, SetUser: u.set, UserID: u.id, UserAgent: u.agent,
 			TokenHash: h[:], Version: version,
@@ -153,7 +161,7 @@ func (s *Store) Update(ctx context.Context, h runtime.TokenHash, c runtime.Chang
 // Update does, writing nothing, and an error when any row already holds
 // to.
 func (s *Store) Cycle(ctx context.Context, from, to runtime.TokenHash, c runtime.Change) error {
-	return s.save(ctx, "cycle session", from, c, func(q *db.Queries, data []byte, version int64, u meta) (int64, error) {
+	return s.save(ctx, "cycle session", from, to, c, func(q *db.Queries, data []byte, version int64, u meta) (int64, error) {
 		return q.ReplaceCycleSession(ctx, db.ReplaceCycleSessionParams{
 			NewTokenHash: to[:], Data: data, ExpiresAt: c.ExpiresAt, SetUser: u.set, UserID: u.id, UserAgent: u.agent,
 			OldTokenHash: from[:], Version: version,
@@ -178,28 +186,42 @@ func metaOf(c runtime.Change) meta {
 // another version.
 type replacer func(q *db.Queries, data []byte, version int64, u meta) (int64, error)
 
-// save writes c to the session under h by the operation op: with replace,
-// at c.Version, when c says which version it was made against and its
-// data fits; else, or when the row has moved on, as a merge.
-func (s *Store) save(ctx context.Context, op string, h runtime.TokenHash, c runtime.Change, replace replacer) error {
+// save writes c to the session under h, which replace leaves under to, by
+// the operation op: with replace, at c.Version, when c says which version
+// it was made against and its data fits; else, or when the row has moved
+// on, as a merge. A change that binds the session with a bound on the
+// user's sessions is a transaction of its own (saveLimited).
+func (s *Store) save(ctx context.Context, op string, h, to runtime.TokenHash, c runtime.Change, replace replacer) error {
+	if limited(c) {
+		return s.saveLimited(ctx, op, h, to, c, replace)
+	}
 	u := metaOf(c)
-	if c.Version != 0 && (c.MaxSize <= 0 || runtime.SizeOf(c.Data) <= c.MaxSize) {
-		data, err := encodeData(c.Data, c.Set)
-		if err != nil {
-			return fmt.Errorf("pgstore: %s: %w", op, err)
-		}
-		n, err := replace(s.q, data, c.Version, u)
-		if err != nil {
-			return fmt.Errorf("pgstore: %s: %w", op, err)
-		}
-		if n > 0 {
-			return nil
-		}
+	n, err := replaceAt(s.q, c, u, replace)
+	if err != nil {
+		return fmt.Errorf("pgstore: %s: %w", op, err)
+	}
+	if n > 0 {
+		return nil
 	}
 	if err := s.merge(ctx, h, c, u, replace); err != nil {
 		return fmt.Errorf("pgstore: %s: %w", op, err)
 	}
 	return nil
+}
+
+// replaceAt writes c.Data whole with replace on q, at c.Version, when c
+// says which version it was made against and its data fits c.MaxSize, and
+// returns how many rows it wrote: 0, writing nothing, when it does not, or
+// when the row has moved on.
+func replaceAt(q *db.Queries, c runtime.Change, u meta, replace replacer) (int64, error) {
+	if c.Version == 0 || c.MaxSize > 0 && runtime.SizeOf(c.Data) > c.MaxSize {
+		return 0, nil
+	}
+	data, err := encodeData(c.Data, c.Set)
+	if err != nil {
+		return 0, err
+	}
+	return replace(q, data, c.Version, u)
 }
 
 // defaultOptimisticMerges is how many times a merge tries without a lock.
@@ -231,7 +253,15 @@ func (s *Store) merge(ctx context.Context, h runtime.TokenHash, c runtime.Change
 		return err
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // after Commit, a no-op
-	q := s.q.WithTx(tx)
+	if err := lockedMerge(ctx, s.q.WithTx(tx), h, c, u, replace); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+// lockedMerge is the merge of c into the session under h under its row
+// lock, taken with q, in the caller's transaction.
+func lockedMerge(ctx context.Context, q *db.Queries, h runtime.TokenHash, c runtime.Change, u meta, replace replacer) error {
 	row, err := q.LockSession(ctx, h[:])
 	if err != nil {
 		return notFound(err)
@@ -245,7 +275,7 @@ func (s *Store) merge(ctx context.Context, h runtime.TokenHash, c runtime.Change
 	if err != nil || n == 0 {
 		return cmp.Or(err, runtime.ErrNotFound) // n is 1: the row is locked
 	}
-	return tx.Commit(ctx)
+	return nil
 }
 
 // rebased returns the change that c.Rebase makes of c against the locked

@@ -34,6 +34,9 @@ func (s *Store) DeleteUserSessions(ctx context.Context, userID string, keep runt
 	if keep != (runtime.TokenHash{}) {
 		k = keep[:]
 	}
+	if s.events != nil {
+		return s.deleteUserSessionsNotify(ctx, userID, k)
+	}
 	rows, err := s.q.DeleteUserSessions(ctx, db.DeleteUserSessionsParams{UserID: &userID, Keep: k})
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: delete user sessions: %w", err)

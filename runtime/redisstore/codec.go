@@ -28,6 +28,10 @@ type whole struct {
 	created, updated  string // microseconds; "" for the server's time
 	by                string // the nonce of the Cycle that writes it
 	pairs             []any  // key and value pairs of the data
+	// limit bounds the user's sessions, as Change.MaxUserSessions does
+	// (0: none), and ended hears of those the write deleted for it.
+	limit int
+	ended func([]runtime.TokenHash)
 }
 
 // argv returns putScript's arguments for w.

@@ -15,6 +15,20 @@
 // later, whose scripts are replicated by their effects; it is tested with
 // Redis 7.0, alone and as a cluster.
 //
+// The bound on a user's sessions (runtime.WithMaxSessionsPerUser,
+// runtime.Change.MaxUserSessions) needs a single server, a *redis.Client
+// (Sentinel's failover client is one): the script that writes the
+// session bound to the user, Update's, or the one that stores it under
+// its new hash, Cycle's, also deletes the user's other live sessions
+// beyond the bound, least recently saved first (by their field ut), found
+// through the user's set, so no other write comes in between and
+// concurrent sign-ins cannot pass the bound together. That script reaches
+// keys of several slots, which a cluster refuses: over a Redis Cluster
+// (or a Ring), Update and Cycle refuse such a change, writing nothing,
+// with an error wrapping errors.ErrUnsupported, rather than ignore the
+// bound. A Cycle reports the sessions it ended (Change.Ended) once that
+// script has run, even if a later step of the Cycle fails.
+//
 // # Data lives only as long as Redis keeps it
 //
 // Redis is the only copy of the sessions, so they last as long as Redis

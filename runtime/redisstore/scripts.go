@@ -3,7 +3,9 @@ package redisstore
 import "github.com/redis/go-redis/v9"
 
 // The Lua scripts of the Store. Each touches the keys of one Redis Cluster
-// hash slot only: a session's hash, or a user's set and its busy marks.
+// hash slot only: a session's hash, or a user's set and its busy marks;
+// but for those that bound a user's sessions (userlimit.go), which run on
+// a single server only.
 // Times are microseconds since 1970 by the clock of the Redis server that
 // holds the key (TIME), written as integers: a double holds them exactly.
 //
@@ -104,7 +106,11 @@ end
 
 // updateScript applies the change and returns {'ok'}, or what changeHead
 // returns.
-var updateScript = redis.NewScript(changeHead + `
+var updateScript = redis.NewScript(changeHead + updateBody + `return {'ok'}
+`)
+
+// updateBody applies the change that changeHead read.
+const updateBody = `
 if tonumber(ARGV[6]) > 0 then
   local d, before = data()
   local no = refusal(d, before)
@@ -116,8 +122,7 @@ redis.call('HSET', key, 'exp', ARGV[1], 'ut', string.format('%.0f', now))
 if ARGV[3] == '1' then redis.call('HSET', key, 'uid', ARGV[4]) end
 if ARGV[5] ~= '' then redis.call('HSET', key, 'ua', ARGV[5]) end
 redis.call('PEXPIREAT', key, ARGV[2])
-return {'ok'}
-`)
+`
 
 // cycleOutScript is the first step of a Cycle: it marks the session as
 // moving with the nonce ARGV[8], which makes it absent to everyone else,
@@ -150,7 +155,13 @@ return out
 // id, 4 user agent, 5 and 6 created and updated times ("": now), 7 fence
 // ("": none), 8 the nonce of the Cycle that writes it, kept in the field
 // by ("": none), then key and value pairs.
-var putScript = redis.NewScript(clock + `
+var putScript = redis.NewScript(clock + `local last = #ARGV
+` + putBody + `return 'ok'
+`)
+
+// putBody is putScript but for its last return. Its key and value pairs
+// end at ARGV[last].
+const putBody = `
 local key = KEYS[1]
 if ARGV[7] ~= '' and now > tonumber(ARGV[7]) then return 'stale' end
 local exp = redis.call('HGET', key, 'exp')
@@ -162,12 +173,11 @@ if ct == '' then ct = stamp end
 if ut == '' then ut = stamp end
 redis.call('HSET', key, 'exp', ARGV[1], 'ct', ct, 'ut', ut, 'uid', ARGV[3], 'ua', ARGV[4])
 if ARGV[8] ~= '' then redis.call('HSET', key, 'by', ARGV[8]) end
-for j = 9, #ARGV - 1, 2 do
+for j = 9, last - 1, 2 do
   redis.call('HSET', key, 'd:' .. ARGV[j], ARGV[j + 1])
 end
 redis.call('PEXPIREAT', key, ARGV[2])
-return 'ok'
-`)
+`
 
 // commitScript ends a Cycle: it deletes the moved session if it is still
 // marked with the nonce ARGV[1], and returns 1 if it did.

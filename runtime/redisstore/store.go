@@ -180,7 +180,7 @@ func (s *Store) put(ctx context.Context, h runtime.TokenHash, w whole) (string, 
 			}
 			fence = f
 		}
-		status, err := putScript.Run(ctx, s.rdb, []string{s.Key(h)}, w.argv(s.retention, fence)...).Text()
+		status, err := s.runPut(ctx, h, w, fence)
 		switch {
 		case err != nil:
 			return "", err
@@ -198,13 +198,24 @@ func (s *Store) put(ctx context.Context, h runtime.TokenHash, w whole) (string, 
 // runtime.ErrNotFound, writing nothing, when there is no live session
 // under h, and an error wrapping runtime.ErrConflict or
 // runtime.ErrTooLarge, writing nothing, when c.Expect or c.MaxSize does
-// not hold, or (ErrConflict) while a Cycle moves the session away.
+// not hold, or (ErrConflict) while a Cycle moves the session away. A
+// bind with c.MaxUserSessions deletes the user's sessions beyond it in
+// the same script, over a single server; over a cluster it is refused,
+// writing nothing, with an error wrapping errors.ErrUnsupported (see the
+// package documentation).
 func (s *Store) Update(ctx context.Context, h runtime.TokenHash, c runtime.Change) error {
+	if err := s.refuseLimit("update session", c); err != nil {
+		return err
+	}
 	ch, err := newChange(c)
 	if err != nil {
 		return fmt.Errorf("redisstore: update session: %w", err)
 	}
 	bind := c.UserID != nil && *c.UserID != ""
+	script, extra := updateScript, []any(nil)
+	if limited(c) {
+		script, extra = limitedUpdateScript, s.limitArgs(*c.UserID, h, c.MaxUserSessions)
+	}
 	for range maxAttempts {
 		fence := ""
 		if bind {
@@ -212,25 +223,29 @@ func (s *Store) Update(ctx context.Context, h runtime.TokenHash, c runtime.Chang
 				return fmt.Errorf("redisstore: update session: %w", err)
 			}
 		}
-		reply, err := s.change(ctx, updateScript, s.Key(h), ch, fence, "")
+		reply, err := s.change(ctx, script, s.Key(h), ch, fence, "", extra...)
 		if err != nil {
 			return fmt.Errorf("redisstore: update session: %w", err)
 		}
 		if reply.status != "stale" {
-			return reply.err("update session", c.MaxSize)
+			if err := reply.err("update session", c.MaxSize); err != nil {
+				return err
+			}
+			return reportEnded(c.Ended, reply.rest)
 		}
 	}
 	return fmt.Errorf("redisstore: update session: %w", errStale)
 }
 
-// change runs script, updateScript or cycleOutScript, on the session
-// under key. When an expected value's bytes differ from the stored ones,
+// change runs script, updateScript, limitedUpdateScript or
+// cycleOutScript, on the session under key, with extra after the change's
+// arguments. When an expected value's bytes differ from the stored ones,
 // it compares them as JSON and, if they are equal, runs the script again
 // expecting the stored bytes, so that the check and the write stay one
 // step.
-func (s *Store) change(ctx context.Context, script *redis.Script, key string, ch *change, fence, nonce string) (reply, error) {
+func (s *Store) change(ctx context.Context, script *redis.Script, key string, ch *change, fence, nonce string, extra ...any) (reply, error) {
 	for range maxAttempts {
-		raw, err := script.Run(ctx, s.rdb, []string{key}, ch.argv(s.retention, fence, nonce)...).Slice()
+		raw, err := script.Run(ctx, s.rdb, []string{key}, append(ch.argv(s.retention, fence, nonce), extra...)...).Slice()
 		if err != nil {
 			return reply{}, err
 		}
@@ -256,6 +271,9 @@ func (s *Store) Cycle(ctx context.Context, from, to runtime.TokenHash, c runtime
 	if from == to {
 		return s.Update(ctx, from, c)
 	}
+	if err := s.refuseLimit("cycle session", c); err != nil {
+		return err
+	}
 	ch, err := newChange(c)
 	if err != nil {
 		return fmt.Errorf("redisstore: cycle session: %w", err)
@@ -274,6 +292,9 @@ func (s *Store) Cycle(ctx context.Context, from, to runtime.TokenHash, c runtime
 		return fmt.Errorf("redisstore: cycle session: %w", err)
 	}
 	w.by = nonce
+	if limited(c) {
+		w.limit, w.ended = c.MaxUserSessions, c.Ended
+	}
 	return s.moveIn(ctx, from, to, nonce, w)
 }
 

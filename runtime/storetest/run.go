@@ -15,7 +15,7 @@ type test struct {
 // tests lists the parallel checks of the suite, one group per file.
 func tests() []test {
 	var all []test
-	for _, group := range [][]test{loadTests, createTests, updateTests, cycleTests, expectTests, sizeTests, invalidTests, deleteTests, concurrencyTests, versionTests, metaTests, userTests} {
+	for _, group := range [][]test{loadTests, createTests, updateTests, cycleTests, expectTests, sizeTests, invalidTests, deleteTests, concurrencyTests, versionTests, metaTests, userTests, userLimitTests} {
 		all = append(all, group...)
 	}
 	return all
