@@ -58,6 +58,7 @@ type config struct {
 	CountRequests int64
 	Out           string
 	Changes       string
+	Idle          string
 	ServerFlags   []string
 	Quick         bool
 	Micro         bool
@@ -78,6 +79,7 @@ func main() {
 	flag.Int64Var(&cfg.CountRequests, "count-requests", 500, "requests per route over which round trips are counted")
 	flag.StringVar(&cfg.Out, "out", ".", "folder for RESULTS.md and results.svg (empty: write neither)")
 	flag.StringVar(&cfg.Changes, "changes", "CHANGES.md", "the hand-written table of issue 16's changes, which RESULTS.md includes as it is")
+	flag.StringVar(&cfg.Idle, "idle", "IDLE.md", "the writes per request under an idle timeout, written by cmd/idlewrites, which RESULTS.md includes as it is")
 	flag.StringVar(&serverFlags, "server-flags", "", "extra flags for every benchserver of the load phase, space-separated (e.g. -cpuprofile=/tmp/x.prof with -impls sessiongen)")
 	flag.BoolVar(&cfg.Micro, "micro", true, "also run the Go micro-benchmarks (runtime middleware, generated accessors) and include them in RESULTS.md")
 	flag.BoolVar(&cfg.Quick, "quick", false, "smoke test: 1 round of 1 s, 100 sessions, 100 counted requests; writes nothing unless -out is given")
@@ -135,6 +137,10 @@ func run(cfg config) error {
 	if err != nil {
 		return err
 	}
+	idle, err := readSection(cfg.Idle, "the idle timeout's writes", "bench/IDLE.md, written by go run ./cmd/idlewrites -duration 6m30s -out IDLE.md")
+	if err != nil {
+		return err
+	}
 	logf("database %s", redact(cfg.DSN))
 	if err := benchdb.Ensure(ctx, cfg.DSN); err != nil {
 		return err
@@ -156,7 +162,7 @@ func run(cfg config) error {
 	}
 
 	res := newResults(cfg)
-	res.Changes = changes
+	res.Changes, res.Idle = changes, idle
 	res.LoadStart = loadAvg()
 	if l := res.LoadStart; l > 1 {
 		logf("warning: load average %.2f before the run: other processes share the machine, and the figures will show it", l)
@@ -507,9 +513,16 @@ const updateRoute = "/update"
 // path, which RESULTS.md includes as it is, as a section of its own: it
 // must begin with a level-2 heading.
 func readChanges(path string) (string, error) {
+	return readSection(path, "the table of changes", "the hand-written bench/CHANGES.md")
+}
+
+// readSection returns the section of RESULTS.md at path, what it is, as
+// it is; it must begin with a level-2 heading. source says where the file
+// comes from, for the error when it is missing.
+func readSection(path, what, source string) (string, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return "", fmt.Errorf("the table of changes, included in RESULTS.md: %w (it is the hand-written bench/CHANGES.md: run benchrun in bench/, or name the file with -changes)", err)
+		return "", fmt.Errorf("%s, included in RESULTS.md: %w (it is %s: run benchrun in bench/, or name the file with its flag)", what, err, source)
 	}
 	s := strings.TrimSpace(string(b))
 	if !strings.HasPrefix(s, "## ") {

@@ -36,6 +36,7 @@ type results struct {
 	Versions []string
 	Micro    string // micro-benchmark output, if run
 	Changes  string // CHANGES.md, the hand-written table of issue 16's changes
+	Idle     string // IDLE.md, cmd/idlewrites's writes under an idle timeout
 
 	LoadStart, LoadEnd float64 // 1-minute load averages
 }
@@ -671,9 +672,11 @@ func (r *results) markdown() string {
 			}
 		}
 	}
-	if r.Changes != "" {
-		b.WriteString("\n")
-		b.WriteString(r.Changes)
+	for _, section := range []string{r.Changes, r.Idle} {
+		if section != "" {
+			b.WriteString("\n")
+			b.WriteString(section)
+		}
 	}
 	if r.Micro != "" {
 		b.WriteString("\n## Micro-benchmarks\n\n")
