@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -178,9 +179,16 @@ type endHub struct {
 
 	mu      sync.Mutex
 	waiters map[TokenHash]map[chan Lifecycle]struct{}
-	n       int           // waiters in all
-	cancel  func()        // stops the subscription; nil: none
-	ready   chan struct{} // closed when the subscription listens
+	n       int       // waiters in all
+	sub     *endWatch // the subscription; nil: none
+}
+
+// endWatch is one run of the hub's subscription.
+type endWatch struct {
+	cancel func()
+	ready  chan struct{} // closed when it listens
+	done   chan struct{} // closed when Subscribe has returned err
+	err    error
 }
 
 func (hub *endHub) wait(ctx context.Context, log *slog.Logger, h TokenHash) (<-chan Lifecycle, error) {
@@ -191,27 +199,49 @@ func (hub *endHub) wait(ctx context.Context, log *slog.Logger, h TokenHash) (<-c
 	}
 	hub.waiters[h][ch] = struct{}{}
 	hub.n++
-	if hub.cancel == nil {
-		subCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-		ready := make(chan struct{})
-		var once sync.Once
-		hub.cancel, hub.ready = cancel, ready
-		go func() {
-			err := hub.bus.Subscribe(subCtx, func() { once.Do(func() { close(ready) }) }, hub.deliver)
-			if err != nil && subCtx.Err() == nil {
-				log.LogAttrs(subCtx, slog.LevelError, "session lifecycle subscription stopped", slog.String("error", err.Error()))
-			}
-		}()
+	if hub.sub == nil {
+		hub.sub = hub.watch(ctx, log)
 	}
-	ready := hub.ready
+	sub := hub.sub
 	hub.mu.Unlock()
-	context.AfterFunc(ctx, func() { hub.leave(h, ch) })
+	stop := context.AfterFunc(ctx, func() { hub.leave(h, ch) })
 	select {
-	case <-ready:
+	case <-sub.ready:
 		return ch, nil
+	case <-sub.done:
+		stop()
+		hub.leave(h, ch)
+		return nil, fmt.Errorf("runtime: wait for the session's end: %w", sub.err)
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+}
+
+// watch starts the hub's subscription, which outlives the ctx of the wait
+// that starts it. When Subscribe returns, the hub forgets it, so that the
+// next wait subscribes again rather than waiting on a dead subscription.
+func (hub *endHub) watch(ctx context.Context, log *slog.Logger) *endWatch {
+	subCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	sub := &endWatch{cancel: cancel, ready: make(chan struct{}), done: make(chan struct{})}
+	var once sync.Once
+	go func() {
+		err := hub.bus.Subscribe(subCtx, func() { once.Do(func() { close(sub.ready) }) }, hub.deliver)
+		if err == nil {
+			err = errors.New("event bus subscription returned")
+		}
+		if subCtx.Err() == nil {
+			log.LogAttrs(subCtx, slog.LevelError, "session lifecycle subscription stopped", slog.String("error", err.Error()))
+		}
+		sub.err = err
+		close(sub.done)
+		hub.mu.Lock()
+		if hub.sub == sub {
+			hub.sub = nil
+		}
+		hub.mu.Unlock()
+		cancel()
+	}()
+	return sub
 }
 
 // leave forgets the waiter ch, and stops the subscription when it was the
@@ -226,9 +256,9 @@ func (hub *endHub) leave(h TokenHash, ch chan Lifecycle) {
 	if len(hub.waiters[h]) == 0 {
 		delete(hub.waiters, h)
 	}
-	if hub.n--; hub.n == 0 {
-		hub.cancel()
-		hub.cancel, hub.ready = nil, nil
+	if hub.n--; hub.n == 0 && hub.sub != nil {
+		hub.sub.cancel()
+		hub.sub = nil
 	}
 }
 

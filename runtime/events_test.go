@@ -2,9 +2,11 @@ package runtime_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -182,5 +184,55 @@ func TestEndedWithoutBus(t *testing.T) {
 	}
 	if _, err := mgr.Ended(context.Background(), runtime.TokenHash{}); err != runtime.ErrNoEventBus {
 		t.Errorf("Ended without a bus = %v, want ErrNoEventBus", err)
+	}
+}
+
+// flakyBus is a memstore whose first Subscribe fails at once, as a bus
+// that cannot listen does (cachestore over a store without events).
+type flakyBus struct {
+	*memstore.Store
+	failed atomic.Bool
+}
+
+var errCannotListen = errors.New("cannot listen")
+
+func (b *flakyBus) Subscribe(ctx context.Context, ready func(), fn func(runtime.Lifecycle)) error {
+	if b.failed.CompareAndSwap(false, true) {
+		return errCannotListen
+	}
+	return b.Store.Subscribe(ctx, ready, fn)
+}
+
+// TestEndedReturnsTheSubscriptionsFailure checks that Ended returns the
+// error of a subscription that fails before it listens, rather than
+// waiting for its context, and that the next Ended subscribes again and
+// then receives the session's end.
+func TestEndedReturnsTheSubscriptionsFailure(t *testing.T) {
+	t.Parallel()
+	bus := &flakyBus{Store: memstore.New()}
+	mgr, err := runtime.NewManager(bus, runtime.WithEventBus(bus))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	h := runtime.TokenHash{7}
+	if _, err := mgr.Ended(ctx, h); !errors.Is(err, errCannotListen) || ctx.Err() != nil {
+		t.Fatalf("Ended over a failing subscription = %v (context: %v), want %v at once", err, ctx.Err(), errCannotListen)
+	}
+	ended, err := mgr.Ended(ctx, h)
+	if err != nil {
+		t.Fatalf("Ended after the failure = %v, want it to subscribe again", err)
+	}
+	if err := bus.Publish(ctx, []runtime.Lifecycle{{Kind: runtime.LifecycleEnded, Hash: h, Reason: runtime.EndSignedOut}}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case e := <-ended:
+		if e.Reason != runtime.EndSignedOut {
+			t.Errorf("ended by %v, want EndSignedOut", e.Reason)
+		}
+	case <-ctx.Done():
+		t.Fatal("the second Ended's channel received nothing within 30s")
 	}
 }

@@ -84,6 +84,13 @@ func lifetimeRoutes() http.Handler {
 		sess.SetIdleTimeout(0)
 		sess.SetAbsoluteLifetime(0)
 	})
+	mux.HandleFunc("GET /expiry", func(w http.ResponseWriter, r *http.Request) {
+		sess := runtime.FromRequest(r)
+		_ = json.NewEncoder(w).Encode(struct {
+			Date time.Time
+			Age  time.Duration
+		}{sess.ExpiryDate(), sess.ExpiryAge()})
+	})
 	mux.HandleFunc("GET /lifetime", func(w http.ResponseWriter, r *http.Request) {
 		_ = json.NewEncoder(w).Encode(runtime.FromRequest(r).Lifetime())
 	})
@@ -212,6 +219,15 @@ func TestAbsoluteLifetimeEndsActiveSession(t *testing.T) {
 			if got := e.load(e.token()).ExpiresAt; !got.Equal(start.Add(life)) {
 				t.Fatalf("stored expiry %v, want the absolute deadline %v", got, start.Add(life))
 			}
+		}
+		// ExpiryDate and ExpiryAge reckon as the save does.
+		var exp struct {
+			Date time.Time
+			Age  time.Duration
+		}
+		if _, body := e.get("/expiry"); json.Unmarshal([]byte(body), &exp) != nil ||
+			!exp.Date.Equal(start.Add(life)) || exp.Age != start.Add(life).Sub(e.clock.now()) {
+			t.Fatalf("GET /expiry = %s, want the absolute deadline %v, %v from now", body, start.Add(life), start.Add(life).Sub(e.clock.now()))
 		}
 		e.clock.advance(10*time.Minute - time.Second)
 		if got := e.read(); got != "x" {

@@ -170,15 +170,7 @@ func (s *Session) forget(expire bool) *http.Cookie {
 // token for a session that had none. A save whose updates conflict with a
 // concurrent request's is applied again to the session as it is now.
 func (s *Session) save() (*http.Cookie, error) {
-	now := s.mgr.now()
-	e := s.expiry()
-	age := e.age(now, s.mgr.cookieAge)
-	expiresAt := e.date(now, s.mgr.cookieAge)
-	if end, ok := s.lifetimeEnd(); ok && end.Before(expiresAt) {
-		// The store keeps the earliest deadline, and so enforces it, and
-		// the cookie does not outlive it.
-		expiresAt, age = end, end.Sub(now)
-	}
+	expiresAt, age := s.ends(s.mgr.now())
 	if age < time.Second {
 		// An expiry that has passed, or will within the cookie's smallest
 		// unit, ends the session rather than storing it expired.
@@ -222,7 +214,7 @@ func (s *Session) save() (*http.Cookie, error) {
 	s.storedUA = s.userAgent
 	s.version = 0 // the store's new version is not known
 	s.pending = pending{}
-	return s.mgr.cookie(token, age, e.atBrowserClose(s.mgr.expireAtBrowserClose)), nil
+	return s.mgr.cookie(token, age, s.expiry().atBrowserClose(s.mgr.expireAtBrowserClose)), nil
 }
 
 // write sends the save to the store: a Cycle to h, an Update, or a Create

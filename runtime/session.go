@@ -366,22 +366,40 @@ func (s *Session) expiry() Expiry {
 }
 
 // ExpiryAge returns how long from now the session will last once saved:
-// the manager's cookie age unless SetExpiry chose otherwise. A session that
-// ends when the browser closes still reports the cookie age, which bounds
-// its stored row.
+// the manager's cookie age unless SetExpiry chose otherwise, cut short by
+// an idle or absolute deadline the session holds (see Lifetime) that comes
+// sooner. A session that ends when the browser closes still reports the
+// cookie age, which bounds its stored row.
 func (s *Session) ExpiryAge() time.Duration {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.load()
-	return s.expiry().age(s.mgr.now(), s.mgr.cookieAge)
+	_, age := s.ends(s.mgr.now())
+	return age
 }
 
-// ExpiryDate returns when the session will end if it is saved now.
+// ExpiryDate returns when the session will end if it is saved now, as
+// ExpiryAge reckons it. The save that ends the request may move an idle
+// deadline forward.
 func (s *Session) ExpiryDate() time.Time {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.load()
-	return s.expiry().date(s.mgr.now(), s.mgr.cookieAge)
+	at, _ := s.ends(s.mgr.now())
+	return at
+}
+
+// ends returns when, and how long after now, the session ends if saved at
+// now: its expiry, or the earliest of its lifetime deadlines when that is
+// sooner, since the store keeps that one, and so enforces it, and the
+// cookie must not outlive it. The caller holds mu and has loaded.
+func (s *Session) ends(now time.Time) (time.Time, time.Duration) {
+	e := s.expiry()
+	at, age := e.date(now, s.mgr.cookieAge), e.age(now, s.mgr.cookieAge)
+	if end, ok := s.lifetimeEnd(); ok && end.Before(at) {
+		at, age = end, end.Sub(now)
+	}
+	return at, age
 }
 
 // ExpiresAtBrowserClose reports whether the session's cookie lasts only

@@ -87,7 +87,8 @@ func TestEventsNeedAnEventBus(t *testing.T) {
 
 // wantEventsFail checks that Publish and Subscribe of s fail with an error
 // wrapping want, Subscribe without listening: it must not call ready nor
-// fn, and must return before its context ends.
+// fn, and must return before its context ends; and that Manager.Ended over
+// s returns that error too, rather than waiting for its context.
 func wantEventsFail(t *testing.T, s *cachestore.Store, events []runtime.Lifecycle, want error) {
 	t.Helper()
 	if err := s.Publish(context.Background(), events); !errors.Is(err, want) {
@@ -105,6 +106,13 @@ func wantEventsFail(t *testing.T, s *cachestore.Store, events []runtime.Lifecycl
 	}
 	if called {
 		t.Error("Subscribe called ready or fn without an event bus")
+	}
+	mgr, err := runtime.NewManager(s, runtime.WithEventBus(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mgr.Ended(ctx, newHash(t)); ctx.Err() != nil || !errors.Is(err, want) {
+		t.Errorf("Manager.Ended = %v (context: %v), want an error wrapping %v at once", err, ctx.Err(), want)
 	}
 }
 
