@@ -137,7 +137,7 @@ func run(cfg config) error {
 	if err != nil {
 		return err
 	}
-	idle, err := readSection(cfg.Idle, "the idle timeout's writes", "bench/IDLE.md, written by go run ./cmd/idlewrites -duration 6m30s -out IDLE.md")
+	idle, err := readIdle(cfg.Idle)
 	if err != nil {
 		return err
 	}
@@ -514,6 +514,11 @@ const updateRoute = "/update"
 // must begin with a level-2 heading.
 func readChanges(path string) (string, error) {
 	return readSection(path, "the table of changes", "the hand-written bench/CHANGES.md")
+}
+
+// readIdle returns cmd/idlewrites's section of RESULTS.md, from path.
+func readIdle(path string) (string, error) {
+	return readSection(path, "the idle timeout's writes", "bench/IDLE.md, written by go run ./cmd/idlewrites -duration 6m30s -out IDLE.md")
 }
 
 // readSection returns the section of RESULTS.md at path, what it is, as

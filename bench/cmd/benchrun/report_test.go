@@ -254,3 +254,18 @@ func TestStoreColumns(t *testing.T) {
 		t.Errorf("usesRedis: sessiongen-redis %v, sessiongen-file %v; want true, false", r.usesRedis("sessiongen-redis"), r.usesRedis("sessiongen-file"))
 	}
 }
+
+// TestCommittedIdle checks that bench/IDLE.md, which RESULTS.md includes,
+// is there, has the table's columns and meets its target.
+func TestCommittedIdle(t *testing.T) {
+	s, err := readIdle("../../IDLE.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "| idle timeout | requests | req/s | writes | writes per request | target |"; !strings.Contains(s, want) {
+		t.Errorf("IDLE.md lacks the columns %q:\n%s", want, s)
+	}
+	if want := "at most 1 in 100: met"; !strings.Contains(s, want) {
+		t.Errorf("IDLE.md does not report the target %q met:\n%s", want, s)
+	}
+}
