@@ -71,8 +71,9 @@ WHERE token_hash = sqlc.arg(token_hash);
 
 -- DeleteExpiredBatch deletes at most batch_size expired sessions, oldest
 -- first, skipping rows another transaction holds, so several janitors can
--- run at once.
--- name: DeleteExpiredBatch :execrows
+-- run at once. It returns what it deleted, so that with events enabled the
+-- ends are published in the same transaction.
+-- name: DeleteExpiredBatch :many
 DELETE FROM sessiongen_sessions
 WHERE token_hash IN (
     SELECT token_hash
@@ -81,7 +82,8 @@ WHERE token_hash IN (
     ORDER BY expires_at
     LIMIT sqlc.arg(batch_size)
     FOR UPDATE SKIP LOCKED
-);
+)
+RETURNING token_hash, user_id;
 
 -- UserSessions lists a user's live sessions, most recently saved first.
 -- name: UserSessions :many

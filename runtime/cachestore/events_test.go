@@ -21,23 +21,14 @@ import (
 	"github.com/sessiongen/sessiongen/runtime/storetest"
 )
 
-// eventCaches returns two instances of one application: each a cache with
-// a Redis client of its own over a pgstore with a pool of its own, all on
-// one session table, one Redis key prefix and one NOTIFY channel of the
-// test's own (channels are per database, and tests share one). rdb is a
-// third client of that Redis, for the test to look into it.
+// eventCaches returns two instances of one application (newAppInstances)
+// on one NOTIFY channel of the test's own (channels are per database, and
+// tests share one). rdb is a third client of that Redis, for the test to
+// look into it.
 func eventCaches(t *testing.T) (a, b *cachestore.Store, rdb *redis.Client) {
 	t.Helper()
-	channel := "sessiongen_test_" + strings.ToLower(rand.Text())
-	addr := sharedRedis(t).Options().Addr
-	rdb = redisClient(t, addr)
-	prefix := newPrefix(t, rdb)
-	var stores [2]*cachestore.Store
-	for i, p := range pgstoretest.Pools(t, 2) {
-		stores[i] = cachestore.New(pgstore.New(p, pgstore.WithEventChannel(channel)), redisClient(t, addr),
-			cachestore.WithPrefix(prefix), cachestore.WithTimeout(5*time.Second))
-	}
-	return stores[0], stores[1], rdb
+	app := newAppInstances(t, pgstore.WithEventChannel("sessiongen_test_"+strings.ToLower(rand.Text())))
+	return app.a, app.b, app.rdb
 }
 
 // TestEventsAcrossCacheInstances runs the lifecycle events contract

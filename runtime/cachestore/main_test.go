@@ -265,3 +265,29 @@ func eventually(t testing.TB, what string, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// appInstances are two instances of one application: each a cache with a
+// Redis client of its own over a pgstore with a pool of its own, on one
+// session table and one Redis key prefix of the test's own.
+type appInstances struct {
+	a, b *cachestore.Store
+	rdb  *redis.Client // a third client of that Redis, to look into it
+	pool *pgxpool.Pool // the first instance's pool, to look into the table
+}
+
+// newAppInstances returns two instances of one application whose pgstores
+// are built with opts.
+func newAppInstances(t *testing.T, opts ...pgstore.Option) appInstances {
+	t.Helper()
+	addr := sharedRedis(t).Options().Addr
+	app := appInstances{rdb: redisClient(t, addr)}
+	prefix := newPrefix(t, app.rdb)
+	var stores [2]*cachestore.Store
+	pools := pgstoretest.Pools(t, 2)
+	for i, p := range pools {
+		stores[i] = cachestore.New(pgstore.New(p, opts...), redisClient(t, addr),
+			cachestore.WithPrefix(prefix), cachestore.WithTimeout(5*time.Second))
+	}
+	app.a, app.b, app.pool = stores[0], stores[1], pools[0]
+	return app
+}

@@ -8,10 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sessiongen/sessiongen/internal/pgstoretest"
 	"github.com/sessiongen/sessiongen/runtime"
 	"github.com/sessiongen/sessiongen/runtime/cachestore"
-	"github.com/sessiongen/sessiongen/runtime/pgstore"
 )
 
 // TestMaxUserSessionsAcrossInstances runs two instances, each a cache
@@ -26,14 +24,8 @@ import (
 func TestMaxUserSessionsAcrossInstances(t *testing.T) {
 	t.Parallel()
 	const users, signIns, limit = 4, 24, 3
-	addr := sharedRedis(t).Options().Addr
-	prefix := newPrefix(t, redisClient(t, addr))
-	pools := pgstoretest.Pools(t, 2) // one table, two instances
-	pool := pools[0]
-	var stores [2]*cachestore.Store
-	for i, p := range pools {
-		stores[i] = cachestore.New(pgstore.New(p), redisClient(t, addr), cachestore.WithPrefix(prefix), cachestore.WithTimeout(5*time.Second))
-	}
+	app := newAppInstances(t)
+	stores, pool := [2]*cachestore.Store{app.a, app.b}, app.pool
 	ctx := context.Background()
 	ids := make([]string, users)
 	var first []runtime.TokenHash

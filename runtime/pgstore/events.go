@@ -279,11 +279,12 @@ func (s *Store) listenConn(ctx context.Context) (*pgx.Conn, error) {
 // returns how many it deleted.
 func (s *Store) deleteExpiredBatch(ctx context.Context, batch int32) (int64, error) {
 	if s.events == nil {
-		return s.q.DeleteExpiredBatch(ctx, batch)
+		rows, err := s.q.DeleteExpiredBatch(ctx, batch)
+		return int64(len(rows)), err
 	}
 	var n int64
 	err := s.inTx(ctx, func(q *db.Queries) error {
-		rows, err := q.DeleteExpiredBatchReturning(ctx, batch)
+		rows, err := q.DeleteExpiredBatch(ctx, batch)
 		if err != nil {
 			return err
 		}

@@ -9,46 +9,6 @@ import (
 	"context"
 )
 
-const deleteExpiredBatchReturning = `-- name: DeleteExpiredBatchReturning :many
-DELETE FROM sessiongen_sessions
-WHERE token_hash IN (
-    SELECT token_hash
-    FROM sessiongen_sessions
-    WHERE expires_at <= now()
-    ORDER BY expires_at
-    LIMIT $1
-    FOR UPDATE SKIP LOCKED
-)
-RETURNING token_hash, user_id
-`
-
-type DeleteExpiredBatchReturningRow struct {
-	TokenHash []byte
-	UserID    *string
-}
-
-// DeleteExpiredBatchReturning is DeleteExpiredBatch returning what it
-// deleted, so that the ends can be published in the same transaction.
-func (q *Queries) DeleteExpiredBatchReturning(ctx context.Context, batchSize int32) ([]DeleteExpiredBatchReturningRow, error) {
-	rows, err := q.db.Query(ctx, deleteExpiredBatchReturning, batchSize)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []DeleteExpiredBatchReturningRow{}
-	for rows.Next() {
-		var i DeleteExpiredBatchReturningRow
-		if err := rows.Scan(&i.TokenHash, &i.UserID); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const notifyEvents = `-- name: NotifyEvents :exec
 SELECT pg_notify($1::text, p)
 FROM unnest($2::text[]) AS p

@@ -49,7 +49,7 @@ func (q *Queries) CreateSession(ctx context.Context, arg CreateSessionParams) (i
 	return result.RowsAffected(), nil
 }
 
-const deleteExpiredBatch = `-- name: DeleteExpiredBatch :execrows
+const deleteExpiredBatch = `-- name: DeleteExpiredBatch :many
 DELETE FROM sessiongen_sessions
 WHERE token_hash IN (
     SELECT token_hash
@@ -59,17 +59,36 @@ WHERE token_hash IN (
     LIMIT $1
     FOR UPDATE SKIP LOCKED
 )
+RETURNING token_hash, user_id
 `
+
+type DeleteExpiredBatchRow struct {
+	TokenHash []byte
+	UserID    *string
+}
 
 // DeleteExpiredBatch deletes at most batch_size expired sessions, oldest
 // first, skipping rows another transaction holds, so several janitors can
-// run at once.
-func (q *Queries) DeleteExpiredBatch(ctx context.Context, batchSize int32) (int64, error) {
-	result, err := q.db.Exec(ctx, deleteExpiredBatch, batchSize)
+// run at once. It returns what it deleted, so that with events enabled the
+// ends are published in the same transaction.
+func (q *Queries) DeleteExpiredBatch(ctx context.Context, batchSize int32) ([]DeleteExpiredBatchRow, error) {
+	rows, err := q.db.Query(ctx, deleteExpiredBatch, batchSize)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	return result.RowsAffected(), nil
+	defer rows.Close()
+	items := []DeleteExpiredBatchRow{}
+	for rows.Next() {
+		var i DeleteExpiredBatchRow
+		if err := rows.Scan(&i.TokenHash, &i.UserID); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const deleteSession = `-- name: DeleteSession :exec
