@@ -85,9 +85,10 @@ WHERE token_hash IN (
 )
 RETURNING token_hash, user_id;
 
--- UserSessions lists a user's live sessions, most recently saved first.
+-- UserSessions lists a user's live sessions, most recently saved first,
+-- with their data, which holds their sign-in and deadlines.
 -- name: UserSessions :many
-SELECT token_hash, user_id, user_agent, created_at, updated_at, expires_at
+SELECT token_hash, user_id, user_agent, created_at, updated_at, expires_at, data
 FROM sessiongen_sessions
 WHERE user_id = sqlc.arg(user_id) AND expires_at > now()
 ORDER BY updated_at DESC, token_hash;

@@ -96,9 +96,16 @@ type Lifetime struct {
 	AbsoluteDeadline time.Time
 }
 
+// LifetimeKeys returns the keys of a session's data that LifetimeOf reads:
+// what a store that lists sessions (UserStore.UserSessions) without
+// reading their whole data reads to fill SessionInfo.Lifetime.
+func LifetimeKeys() []string {
+	return []string{signedInKey, idleDeadlineKey, absoluteDeadlineKey}
+}
+
 // LifetimeOf reads the Lifetime of a session from its stored data
-// (Record.Data), as the admin page does. A time that does not decode reads
-// as none.
+// (Record.Data), as the admin page does: only the keys of LifetimeKeys. A
+// time that does not decode reads as none.
 func LifetimeOf(data map[string]json.RawMessage) Lifetime {
 	at := func(key string) time.Time {
 		t, _ := timeIn(data, key)
@@ -112,11 +119,9 @@ func LifetimeOf(data map[string]json.RawMessage) Lifetime {
 }
 
 // Lifetime reads the stored session under h, and returns what its data
-// says of its sign-in and deadlines: for a listing of sessions (a user's
-// devices, say) that shows both deadlines, SessionInfo.ExpiresAt being
-// only the earliest of them and the cookie's. It costs one Store.Load for
-// each session; a listing of n sessions makes n of them. It returns an
-// error wrapping ErrNotFound when no live session is stored under h.
+// says of its sign-in and deadlines, as SessionInfo.Lifetime does in a
+// listing. It costs one Store.Load. It returns an error wrapping
+// ErrNotFound when no live session is stored under h.
 func (m *Manager) Lifetime(ctx context.Context, h TokenHash) (Lifetime, error) {
 	rec, err := m.store.Load(ctx, h)
 	if err != nil {

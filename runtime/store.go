@@ -132,6 +132,11 @@ type SessionInfo struct {
 	// CreatedAt, UpdatedAt and ExpiresAt are when the session was
 	// created, last saved, and will end.
 	CreatedAt, UpdatedAt, ExpiresAt time.Time
+	// Lifetime is what the session's data says of its sign-in and its
+	// idle and absolute deadlines (LifetimeOf), which a listing shows
+	// beside ExpiresAt, the earliest of its expiry and those deadlines.
+	// Stores fill it in UserStore.UserSessions.
+	Lifetime Lifetime
 }
 
 // Store persists sessions by the SHA-256 hash of their token; a Store never
@@ -184,8 +189,8 @@ const DefaultBatchSize = 1000
 // errors.ErrUnsupported, when the store it wraps does not. Package
 // runtime/storetest checks it.
 type UserStore interface {
-	// UserSessions returns the live sessions bound to userID, most
-	// recently saved first; none for the userID "".
+	// UserSessions returns the live sessions bound to userID, each with
+	// its Lifetime, most recently saved first; none for the userID "".
 	UserSessions(ctx context.Context, userID string) ([]SessionInfo, error)
 	// DeleteUserSessions deletes every session bound to userID, live or
 	// expired, except the one under keep (the current one, for "sign out

@@ -65,6 +65,7 @@ func (sess *session) info(h runtime.TokenHash) runtime.SessionInfo {
 	return runtime.SessionInfo{
 		Hash: h, UserID: sess.UserID, UserAgent: sess.UserAgent,
 		CreatedAt: sess.CreatedAt, UpdatedAt: sess.UpdatedAt, ExpiresAt: sess.ExpiresAt,
+		Lifetime: runtime.LifetimeOf(sess.Data),
 	}
 }
 

@@ -24,6 +24,7 @@ func (s *Store) UserSessions(ctx context.Context, userID string) ([]runtime.Sess
 		infos = append(infos, runtime.SessionInfo{
 			Hash: h, UserID: sess.userID, UserAgent: sess.userAgent,
 			CreatedAt: sess.createdAt, UpdatedAt: sess.updatedAt, ExpiresAt: sess.expiresAt,
+			Lifetime: runtime.LifetimeOf(sess.data),
 		})
 	}
 	sessionlist.SortSaved(infos)

@@ -9,8 +9,9 @@ import (
 )
 
 // UserSessions returns the live sessions bound to userID by
-// runtime.Session.SignIn, most recently saved first: what a "your devices"
-// page lists.
+// runtime.Session.SignIn, each with its Lifetime, most recently saved
+// first: what a "your devices" page lists. It reads each session's data
+// for its Lifetime.
 func (s *Store) UserSessions(ctx context.Context, userID string) ([]runtime.SessionInfo, error) {
 	rows, err := s.q.UserSessions(ctx, &userID)
 	if err != nil {
@@ -18,7 +19,13 @@ func (s *Store) UserSessions(ctx context.Context, userID string) ([]runtime.Sess
 	}
 	infos := make([]runtime.SessionInfo, 0, len(rows))
 	for _, r := range rows {
-		infos = append(infos, sessionInfo(r.TokenHash, r.UserID, r.UserAgent, r.CreatedAt, r.UpdatedAt, r.ExpiresAt))
+		info := sessionInfo(r.TokenHash, r.UserID, r.UserAgent, r.CreatedAt, r.UpdatedAt, r.ExpiresAt)
+		// Data that does not decode, which Load reports, reads here as a
+		// session of no deadlines, so that one row cannot hide the rest.
+		if d, err := decodeObject(r.Data); err == nil {
+			info.Lifetime = runtime.LifetimeOf(d)
+		}
+		infos = append(infos, info)
 	}
 	return infos, nil
 }

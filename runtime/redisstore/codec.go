@@ -17,9 +17,18 @@ import (
 // data; the metadata's fields never begin with it.
 const dataField = "d:"
 
-// metaFields are the metadata fields that listings read, in the order
-// parseMeta expects.
-var metaFields = []string{"exp", "mv", "uid", "ua", "ct", "ut"}
+// metaFields are the fields that listings read: the metadata, and the
+// data fields of the session's Lifetime.
+var metaFields = append([]string{"exp", "mv", "uid", "ua", "ct", "ut"}, lifetimeFields()...)
+
+// lifetimeFields returns the fields of the data keys of runtime.LifetimeOf.
+func lifetimeFields() []string {
+	keys := runtime.LifetimeKeys()
+	for i, k := range keys {
+		keys[i] = dataField + k
+	}
+	return keys
+}
 
 // whole is a whole session, as putScript stores it.
 type whole struct {
@@ -220,6 +229,7 @@ type meta struct {
 	expires, created, updated int64 // microseconds since 1970
 	userID, userAgent         string
 	moving                    bool
+	lifetime                  runtime.Lifetime // of the data's fields, when read
 }
 
 // info returns m as the SessionInfo of the session under h.
@@ -227,6 +237,7 @@ func (m meta) info(h runtime.TokenHash) runtime.SessionInfo {
 	return runtime.SessionInfo{
 		Hash: h, UserID: m.userID, UserAgent: m.userAgent,
 		CreatedAt: time.UnixMicro(m.created), UpdatedAt: time.UnixMicro(m.updated), ExpiresAt: time.UnixMicro(m.expires),
+		Lifetime: m.lifetime,
 	}
 }
 
@@ -277,6 +288,13 @@ func parseMeta(fields map[string]string) (meta, error) {
 	}
 	m.userID, m.userAgent = fields["uid"], fields["ua"]
 	_, m.moving = fields["mv"]
+	data := map[string]json.RawMessage{}
+	for _, k := range runtime.LifetimeKeys() {
+		if v, ok := fields[dataField+k]; ok {
+			data[k] = json.RawMessage(v)
+		}
+	}
+	m.lifetime = runtime.LifetimeOf(data)
 	return m, nil
 }
 

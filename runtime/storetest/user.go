@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"testing"
@@ -141,6 +142,51 @@ var userTests = []test{
 			if info.Hash == other || info.Hash == gone {
 				t.Errorf("listed a session that is not the user's live one: %v", info.Hash)
 			}
+		}
+	}},
+	{"User/ListsLifetime", func(t *testing.T, s runtime.Store) {
+		us := userStore(t, s)
+		u := userID(t)
+		d := data("a", "1")
+		at := time.Now().UTC().Truncate(time.Millisecond)
+		for i, k := range runtime.LifetimeKeys() {
+			raw, err := json.Marshal(at.Add(time.Duration(i+1) * time.Minute))
+			if err != nil {
+				t.Fatal(err)
+			}
+			d[k] = raw
+		}
+		want := runtime.LifetimeOf(d)
+		if want.SignedInAt.IsZero() || want.IdleDeadline.IsZero() || want.AbsoluteDeadline.IsZero() {
+			t.Fatalf("LifetimeOf(%s) = %+v: the test's data lacks a time", d, want)
+		}
+		timed := newHash(t)
+		if err := s.Create(context.Background(), timed, runtime.Record{Data: d, ExpiresAt: live(), UserID: u}); err != nil {
+			t.Fatal(err)
+		}
+		plain := userSessions(t, s, u, 1)[0]
+		infos, err := us.UserSessions(context.Background(), u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := 0
+		for _, info := range infos {
+			l := info.Lifetime
+			switch info.Hash {
+			case timed:
+				found++
+				if !l.SignedInAt.Equal(want.SignedInAt) || !l.IdleDeadline.Equal(want.IdleDeadline) || !l.AbsoluteDeadline.Equal(want.AbsoluteDeadline) {
+					t.Errorf("listed Lifetime %+v, want %+v, what its data holds", l, want)
+				}
+			case plain:
+				found++
+				if l != (runtime.Lifetime{}) {
+					t.Errorf("a session of no deadlines lists Lifetime %+v, want none", l)
+				}
+			}
+		}
+		if found != 2 {
+			t.Fatalf("UserSessions = %+v, want both sessions of the user", infos)
 		}
 	}},
 	{"User/DeleteAllButOne", func(t *testing.T, s runtime.Store) {

@@ -285,7 +285,7 @@ func (q *Queries) ReplaceSession(ctx context.Context, arg ReplaceSessionParams) 
 }
 
 const userSessions = `-- name: UserSessions :many
-SELECT token_hash, user_id, user_agent, created_at, updated_at, expires_at
+SELECT token_hash, user_id, user_agent, created_at, updated_at, expires_at, data
 FROM sessiongen_sessions
 WHERE user_id = $1 AND expires_at > now()
 ORDER BY updated_at DESC, token_hash
@@ -298,9 +298,11 @@ type UserSessionsRow struct {
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	ExpiresAt time.Time
+	Data      []byte
 }
 
-// UserSessions lists a user's live sessions, most recently saved first.
+// UserSessions lists a user's live sessions, most recently saved first,
+// with their data, which holds their sign-in and deadlines.
 func (q *Queries) UserSessions(ctx context.Context, userID *string) ([]UserSessionsRow, error) {
 	rows, err := q.db.Query(ctx, userSessions, userID)
 	if err != nil {
@@ -317,6 +319,7 @@ func (q *Queries) UserSessions(ctx context.Context, userID *string) ([]UserSessi
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.ExpiresAt,
+			&i.Data,
 		); err != nil {
 			return nil, err
 		}
