@@ -3,6 +3,7 @@ package main
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/sessiongen/sessiongen/example/session"
 	"github.com/sessiongen/sessiongen/runtime"
@@ -36,7 +37,7 @@ func (s *shop) devicesPage(w http.ResponseWriter, r *http.Request) {
 	for _, info := range infos {
 		p.Devices = append(p.Devices, device{
 			UserAgent: info.UserAgent,
-			Created:   info.CreatedAt,
+			SignedIn:  signedIn(info),
 			LastUsed:  info.UpdatedAt,
 			Expires:   info.ExpiresAt,
 			Current:   info.Hash == current,
@@ -92,4 +93,13 @@ func signedOut(n int, noun string) string {
 		return "Signed out 1 " + noun + "."
 	}
 	return "Signed out " + strconv.Itoa(n) + " " + noun + "s."
+}
+
+// signedIn returns when the session's user signed in: the session's
+// Lifetime records it; a session bound before it did reports its creation.
+func signedIn(info runtime.SessionInfo) time.Time {
+	if t := info.Lifetime.SignedInAt; !t.IsZero() {
+		return t
+	}
+	return info.CreatedAt
 }

@@ -105,7 +105,7 @@ type page struct {
 // device is one of the signed-in user's sessions, on the devices page.
 type device struct {
 	UserAgent string
-	Created   time.Time
+	SignedIn  time.Time
 	LastUsed  time.Time
 	Expires   time.Time
 	Current   bool // the session of this request
