@@ -229,7 +229,8 @@ func (h *hold) release() { close(h.released) }
 // countingStore counts the calls made to the store it wraps.
 type countingStore struct {
 	runtime.Store
-	n *atomic.Int64
+	n      *atomic.Int64 // every call
+	writes atomic.Int64  // Create, Update and Cycle
 }
 
 func (s *countingStore) Load(ctx context.Context, h runtime.TokenHash) (runtime.Record, error) {
@@ -239,16 +240,19 @@ func (s *countingStore) Load(ctx context.Context, h runtime.TokenHash) (runtime.
 
 func (s *countingStore) Create(ctx context.Context, h runtime.TokenHash, rec runtime.Record) error {
 	s.n.Add(1)
+	s.writes.Add(1)
 	return s.Store.Create(ctx, h, rec)
 }
 
 func (s *countingStore) Update(ctx context.Context, h runtime.TokenHash, c runtime.Change) error {
 	s.n.Add(1)
+	s.writes.Add(1)
 	return s.Store.Update(ctx, h, c)
 }
 
 func (s *countingStore) Cycle(ctx context.Context, from, to runtime.TokenHash, c runtime.Change) error {
 	s.n.Add(1)
+	s.writes.Add(1)
 	return s.Store.Cycle(ctx, from, to, c)
 }
 

@@ -36,28 +36,6 @@ func (c *stepClock) advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// writeCounter counts the writes (Create, Update, Cycle) made to the store
-// it wraps.
-type writeCounter struct {
-	runtime.Store
-	n atomic.Int64
-}
-
-func (s *writeCounter) Create(ctx context.Context, h runtime.TokenHash, rec runtime.Record) error {
-	s.n.Add(1)
-	return s.Store.Create(ctx, h, rec)
-}
-
-func (s *writeCounter) Update(ctx context.Context, h runtime.TokenHash, c runtime.Change) error {
-	s.n.Add(1)
-	return s.Store.Update(ctx, h, c)
-}
-
-func (s *writeCounter) Cycle(ctx context.Context, from, to runtime.TokenHash, c runtime.Change) error {
-	s.n.Add(1)
-	return s.Store.Cycle(ctx, from, to, c)
-}
-
 // lifetimeRoutes serves what the lifetime tests do with a session.
 func lifetimeRoutes() http.Handler {
 	mux := http.NewServeMux()
@@ -101,15 +79,15 @@ func lifetimeRoutes() http.Handler {
 // manager on clock.
 type lifetimeEnv struct {
 	*env
-	writes *writeCounter
-	clock  *stepClock
+	counted *countingStore // the store, its writes counted
+	clock   *stepClock
 }
 
 func newLifetimeEnv(t *testing.T, kind string, opts ...runtime.Option) *lifetimeEnv {
 	t.Helper()
 	e := newStoreEnv(t, kind)
-	le := &lifetimeEnv{env: e, writes: &writeCounter{Store: e.store}, clock: newStepClock()}
-	e.store = le.writes
+	le := &lifetimeEnv{env: e, counted: &countingStore{Store: e.store, n: new(atomic.Int64)}, clock: newStepClock()}
+	e.store = le.counted
 	e.start(lifetimeRoutes(), append([]runtime.Option{runtime.WithClock(le.clock.now)}, opts...)...)
 	return le
 }
@@ -172,20 +150,20 @@ func TestIdleRefreshWritesOncePerFraction(t *testing.T) {
 	forEachStore(t, func(t *testing.T, kind string) {
 		e := newLifetimeEnv(t, kind, runtime.WithIdleTimeout(idle))
 		e.get("/set?v=x")
-		before := e.writes.n.Load()
+		before := e.counted.writes.Load()
 		for range 19 {
 			e.clock.advance(step / 20)
 			if got := e.read(); got != "x" {
 				t.Fatalf("read %q, want x", got)
 			}
 		}
-		if n := e.writes.n.Load() - before; n != 0 {
+		if n := e.counted.writes.Load() - before; n != 0 {
 			t.Fatalf("%d writes for reads within %v of the save, want none", n, step)
 		}
 		deadline := e.load(e.token()).ExpiresAt
 		e.clock.advance(step / 20) // the fraction has passed: the deadline is refreshed
 		resp, _ := e.get("/read")
-		if n := e.writes.n.Load() - before; n != 1 {
+		if n := e.counted.writes.Load() - before; n != 1 {
 			t.Fatalf("%d writes for the read %v after the save, want 1", n, step)
 		}
 		if c := sessionCookie(resp); c == nil || c.MaxAge != int(idle/time.Second) {
@@ -195,7 +173,7 @@ func TestIdleRefreshWritesOncePerFraction(t *testing.T) {
 			t.Errorf("stored expiry after the refresh %v, want %v", got, want)
 		}
 		e.read()
-		if n := e.writes.n.Load() - before; n != 1 {
+		if n := e.counted.writes.Load() - before; n != 1 {
 			t.Errorf("%d writes after a read just after the refresh, want still 1", n)
 		}
 	})
@@ -315,7 +293,7 @@ func TestLifetimeKeysAloneAreEmpty(t *testing.T) {
 	if c := sessionCookie(resp); c != nil {
 		t.Fatalf("a sign-in alone set cookie %v, as it did not before", c)
 	}
-	if n := e.writes.n.Load(); n != 0 {
+	if n := e.counted.writes.Load(); n != 0 {
 		t.Fatalf("%d writes, want none", n)
 	}
 }
